@@ -1,0 +1,42 @@
+# The README's two commands: `make run` and `make test`. Both install what they need first and are
+# quick when nothing changed (the venv is rebuilt only when pyproject.toml or constraints.txt change).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install run test browser corpus lock clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# torch first and pinned to the CPU wheel this machine has, so nothing can pull a CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's chromium for the browser tests (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+run: install
+	$(VENV)/bin/klimawissen serve --index corpus/documents
+
+test: install browser
+	$(PY) -m pytest -q
+
+# Rebuild the corpus PDFs from corpus/pdf-sources/.
+corpus: install
+	$(PY) corpus/build_pdfs.py
+
+# Refresh the pinned versions after changing dependencies in pyproject.toml.
+lock:
+	$(PY) -m pip freeze --exclude-editable | grep -v '^klimawissen' > constraints.txt
+
+clean:
+	rm -rf $(VENV) data

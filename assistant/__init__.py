@@ -1,0 +1,1 @@
+"""Klimawissen: answers partners' CO2-reduction questions from the pact's documents, with citations."""

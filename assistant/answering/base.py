@@ -1,0 +1,17 @@
+"""What every answer backend returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.citations import Citation
+from assistant.retrieval import Passage
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    backend: str = "extractive"

@@ -1,0 +1,67 @@
+"""The extractive answer: the passages' own sentences that best match the question, each with its [n].
+
+Always available and instant; it can only say what the documents say, in their words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering.base import Answer
+from assistant.citations import number_passages
+from assistant.retrieval import Passage
+from indexing.sentences import split_sentences
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Words too common to tell passages apart; a short list is enough, matching is by stem prefix.
+_STOPWORDS = frozenset(
+    """
+    der die das den dem des ein eine einer eines einem und oder aber mit von vom zu zum zur im in ins
+    auf an am für fur über bei aus als wie was wer wo wann warum welche welcher welches hat haben hatte
+    ist sind war waren wird werden wurde wurden es sie er ich wir ihr man sich nicht auch noch nur so
+    the a an and or of to in on for with by from at as is are was were be been has have had what which
+    who how did does do that this these those it its their there
+    """.split()
+)
+STEM_LENGTH = 5
+# Headings and table fragments are no answer on their own.
+MIN_SENTENCE_CHARS = 20
+
+
+def _stems(text: str) -> set[str]:
+    return {
+        word.lower()[:STEM_LENGTH]
+        for word in _WORD.findall(text)
+        if word.lower() not in _STOPWORDS and (len(word) > 2 or word.isdigit())
+    }
+
+
+class ExtractiveAnswerer:
+    def __init__(self, max_sentences: int = 3):
+        self.max_sentences = max_sentences
+
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        if not passages:
+            return Answer(question, "In den Dokumenten wurde dazu nichts gefunden.", [], passages)
+        query = _stems(question)
+        candidates = []
+        for rank, passage in enumerate(passages):
+            for position, sentence in enumerate(split_sentences(passage.text)):
+                overlap = len(query & _stems(sentence))
+                # Word overlap decides; retrieval rank breaks ties and keeps the best passage in front.
+                score = overlap + passage.score - 0.05 * rank
+                candidates.append((score, rank, position, sentence, passage))
+        ranked = sorted(candidates, key=lambda c: -c[0])
+        chosen, seen = [], set()
+        for candidate in ranked:
+            key = candidate[3].lower()
+            if key in seen or len(candidate[3]) < MIN_SENTENCE_CHARS:
+                continue
+            seen.add(key)
+            chosen.append(candidate)
+            if len(chosen) == self.max_sentences:
+                break
+        chosen = sorted(chosen or ranked[:1], key=lambda c: (c[1], c[2]))
+        citations = number_passages([c[4] for c in chosen])
+        text = " ".join(f"{c[3]} [{citations[c[4].chunk_id].number}]" for c in chosen)
+        return Answer(question, text, list(citations.values()), passages)

@@ -1,0 +1,189 @@
+"""The `klimawissen` command: ingest, ask, list and delete documents, serve the web chat."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from assistant.offline import enforce_offline
+
+enforce_offline()
+
+from assistant.config import ConfigError, Settings, load_settings  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as error:
+        print(f"Konfigurationsfehler: {error}", file=sys.stderr)
+        return 2
+    from indexing.errors import EmbedderMismatchError
+
+    try:
+        return args.handler(args, settings)
+    except EmbedderMismatchError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+def _service(settings: Settings):
+    from assistant.service import Klimawissen
+
+    return Klimawissen(settings)
+
+
+def _print_results(results) -> int:
+    failed = [r for r in results if not r.ok]
+    counts = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "keine Dateien"
+    print(f"Fertig: {summary}.")
+    return 1 if failed else 0
+
+
+def _ingest_with_progress(settings: Settings, paths: list[str], reindex: bool = False) -> int:
+    from tqdm import tqdm
+
+    service = _service(settings)
+    bar = tqdm(total=0, unit="Datei", desc="Indexieren", file=sys.stderr, leave=False)
+
+    def progress(done: int, total: int, path: Path) -> None:
+        bar.total = total
+        bar.update(1)
+
+    run = service.reindex if reindex else service.ingest
+    results = run([Path(p) for p in paths], progress)
+    bar.close()
+    for result in results:
+        line = f"{result.status:9} {result.path}"
+        if result.ok:
+            line += f"  → {result.doc_id} ({result.chunks} Abschnitte)"
+        else:
+            line += f"  → FEHLER: {result.message}"
+        print(line)
+    return _print_results(results)
+
+
+def _cmd_ingest(args, settings: Settings) -> int:
+    return _ingest_with_progress(settings, args.paths)
+
+
+def _cmd_reindex(args, settings: Settings) -> int:
+    return _ingest_with_progress(settings, args.paths, reindex=True)
+
+
+def _cmd_ask(args, settings: Settings) -> int:
+    answer = _service(settings).ask(args.question)
+    if args.json:
+        print(json.dumps(_answer_json(answer), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\nQuellen:")
+        for citation in answer.citations:
+            print(f"  {citation.label()}")
+            print(f"      „{_shorten(citation.passage.text)}“")
+    return 0
+
+
+def _answer_json(answer) -> dict:
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "backend": answer.backend,
+        "citations": [
+            {
+                "number": c.number,
+                "doc_id": c.passage.doc_id,
+                "title": c.passage.title,
+                "page": c.passage.page,
+                "heading": c.passage.heading,
+                "passage": c.passage.text,
+                "score": round(c.passage.score, 4),
+            }
+            for c in answer.citations
+        ],
+    }
+
+
+def _shorten(text: str, limit: int = 240) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _cmd_docs_list(args, settings: Settings) -> int:
+    documents = _service(settings).documents()
+    if args.json:
+        print(json.dumps([d.__dict__ for d in documents], ensure_ascii=False, indent=2))
+        return 0
+    for doc in documents:
+        print(f"{doc.doc_id:50} {doc.status:9} {doc.chunk_count:4} Abschnitte  {doc.title}")
+    print(f"{len(documents)} Dokumente")
+    return 0
+
+
+def _cmd_docs_delete(args, settings: Settings) -> int:
+    if _service(settings).delete_document(args.doc_id):
+        print(f"Gelöscht: {args.doc_id}")
+        return 0
+    print(f"Kein Dokument mit der ID {args.doc_id}", file=sys.stderr)
+    return 1
+
+
+def _cmd_serve(args, settings: Settings) -> int:
+    changes = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = settings.replace(**changes)
+    if args.index:
+        status = _ingest_with_progress(settings, args.index)
+        if status:
+            print("Hinweis: einige Dateien konnten nicht indexiert werden (siehe oben).", file=sys.stderr)
+    from ui.server import serve
+
+    serve(settings)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="klimawissen", description=__doc__)
+    parser.add_argument("--config", type=Path, help="TOML-Konfigurationsdatei (Standard: klimawissen.toml)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="Dateien oder Ordner indexieren")
+    ingest.add_argument("paths", nargs="+")
+    ingest.set_defaults(handler=_cmd_ingest)
+
+    reindex = commands.add_parser("reindex", help="Index leeren und neu aufbauen (z. B. nach Embedder-Wechsel)")
+    reindex.add_argument("paths", nargs="+")
+    reindex.set_defaults(handler=_cmd_reindex)
+
+    ask = commands.add_parser("ask", help="Eine Frage stellen")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="Antwort und Quellen als JSON")
+    ask.set_defaults(handler=_cmd_ask)
+
+    docs = commands.add_parser("docs", help="Dokumente verwalten")
+    docs_commands = docs.add_subparsers(dest="docs_command", required=True)
+    docs_list = docs_commands.add_parser("list", help="Dokumente auflisten")
+    docs_list.add_argument("--json", action="store_true")
+    docs_list.set_defaults(handler=_cmd_docs_list)
+    docs_delete = docs_commands.add_parser("delete", help="Ein Dokument mit allen Abschnitten löschen")
+    docs_delete.add_argument("doc_id")
+    docs_delete.set_defaults(handler=_cmd_docs_delete)
+
+    serve = commands.add_parser("serve", help="Den Web-Chat starten")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--index", nargs="*", default=[], help="vorher diese Dateien/Ordner indexieren")
+    serve.set_defaults(handler=_cmd_serve)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""All settings in one place: defaults in code, overridden by a TOML file, overridden by the environment.
+
+The TOML file is `klimawissen.toml` in the working directory, or the path in `KLIMAWISSEN_CONFIG`.
+Every field can be set from the environment as `KLIMAWISSEN_<FIELD>` (e.g. `KLIMAWISSEN_PORT=8080`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = "KLIMAWISSEN_"
+DEFAULT_CONFIG_FILE = "klimawissen.toml"
+
+
+class ConfigError(ValueError):
+    """A setting is missing, unknown or has the wrong type."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    corpus_dir: Path = Path("corpus/documents")
+    # Chroma: embedded PersistentClient under data_dir unless a server URL is given.
+    chroma_url: str = ""
+    collection: str = "klimawissen_chunks"
+    # Embedder: "e5" (bundled multilingual-e5-small) or "sentence-transformers" with a local model folder.
+    embedder: str = "e5"
+    embedder_model_path: str = ""
+    embed_batch_size: int = 32
+    embed_threads: int = 2
+    # Splitting, in tokens of the tiktoken cl100k tokenizer llama-index uses.
+    chunk_size: int = 220
+    chunk_overlap: int = 40
+    # Answering.
+    top_k: int = 5
+    answer_sentences: int = 3
+    # Web server.
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def registry_path(self) -> Path:
+        return self.data_dir / "registry.sqlite3"
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(name: str, raw: Any, target: type) -> Any:
+    try:
+        if target is Path:
+            return Path(raw)
+        if target is bool:
+            return raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "yes", "on"}
+        return target(raw)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"Setting '{name}' must be {target.__name__}, got {raw!r}") from error
+
+
+def _field_types() -> dict[str, type]:
+    types = {"Path": Path, "str": str, "int": int, "float": float, "bool": bool}
+    return {f.name: types[f.type] for f in dataclasses.fields(Settings) if f.type in types}
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build Settings from code defaults, then the TOML file, then environment, then keyword overrides."""
+    environ = os.environ if environ is None else environ
+    types = _field_types()
+    values: dict[str, Any] = {}
+
+    path = config_file or Path(environ.get(ENV_PREFIX + "CONFIG", DEFAULT_CONFIG_FILE))
+    if path.is_file():
+        with path.open("rb") as handle:
+            try:
+                from_file = tomllib.load(handle)
+            except tomllib.TOMLDecodeError as error:
+                raise ConfigError(f"{path}: {error}") from error
+        unknown = set(from_file) - set(types)
+        if unknown:
+            raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
+        values.update(from_file)
+    elif config_file is not None:
+        raise ConfigError(f"Config file {config_file} does not exist")
+
+    for name in types:
+        env_name = ENV_PREFIX + name.upper()
+        if env_name in environ:
+            values[name] = environ[env_name]
+    values.update(overrides)
+    return Settings(**{name: _coerce(name, raw, types[name]) for name, raw in values.items()})

@@ -1,0 +1,87 @@
+"""The one API that the CLI, the web app, the evaluation and the tests call.
+
+Parts are built lazily, so `klimawissen docs list` never loads an embedding model.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable
+
+from assistant.answering import Answer, ExtractiveAnswerer
+from assistant.config import Settings
+from assistant.offline import enforce_offline
+from assistant.retrieval import DenseRetriever
+from indexing.embedding import LocalEmbedding, make_embedder
+from indexing.pipeline import FileResult, IngestPipeline, ProgressCallback
+from indexing.registry import DocumentRecord, Registry
+from indexing.splitting import Chunker
+from indexing.store import ChunkStore, connect, drop_collection
+
+enforce_offline()
+
+
+class Klimawissen:
+    def __init__(self, settings: Settings, embedder: LocalEmbedding | None = None):
+        self.settings = settings
+        self._embedder = embedder
+
+    @cached_property
+    def embedder(self) -> LocalEmbedding:
+        if self._embedder is not None:
+            return self._embedder
+        s = self.settings
+        return make_embedder(s.embedder, s.embedder_model_path, s.embed_batch_size, s.embed_threads)
+
+    @cached_property
+    def registry(self) -> Registry:
+        return Registry(self.settings.registry_path)
+
+    @cached_property
+    def chroma_client(self):
+        return connect(self.settings.chroma_url, self.settings.chroma_path)
+
+    @cached_property
+    def store(self) -> ChunkStore:
+        return ChunkStore(self.chroma_client, self.settings.collection, self.embedder.identity)
+
+    @cached_property
+    def pipeline(self) -> IngestPipeline:
+        chunker = Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
+        return IngestPipeline(self.registry, self.store, self.embedder, chunker)
+
+    @cached_property
+    def retriever(self) -> DenseRetriever:
+        return DenseRetriever(self.store, self.embedder)
+
+    @cached_property
+    def answerer(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(self.settings.answer_sentences)
+
+    def ingest(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
+        return self.pipeline.ingest([Path(p) for p in paths], progress)
+
+    def reindex(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
+        """Start over: drop all chunks and registry rows (e.g. after changing the embedder), then ingest."""
+        drop_collection(self.chroma_client, self.settings.collection)
+        self.registry.clear()
+        for part in ("store", "pipeline", "retriever"):
+            self.__dict__.pop(part, None)
+        return self.ingest(paths, progress)
+
+    def warm_up(self) -> None:
+        """Open the index and load the embedder now, so the first question does not pay for it."""
+        self.store.count()
+        self.embedder.get_query_embedding("Aufwärmen")
+
+    def ask(self, question: str) -> Answer:
+        question = question.strip()
+        passages = self.retriever.retrieve(question, self.settings.top_k) if question else []
+        return self.answerer.answer(question, passages)
+
+    def documents(self) -> list[DocumentRecord]:
+        return self.registry.all()
+
+    def delete_document(self, doc_id: str) -> bool:
+        return self.pipeline.delete(doc_id)

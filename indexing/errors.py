@@ -1,0 +1,17 @@
+"""Errors raised for bad input: their message is shown to staff as it is, so it must make sense to them."""
+
+
+class IngestError(Exception):
+    """A file could not be ingested; the index is left as it was."""
+
+
+class UnsupportedFileError(IngestError):
+    pass
+
+
+class UnreadableFileError(IngestError):
+    pass
+
+
+class EmbedderMismatchError(RuntimeError):
+    """The index was built with another embedder than the one configured."""

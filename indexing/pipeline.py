@@ -1,0 +1,113 @@
+"""Ingestion: files in, per-file results out. One bad file never stops the batch or touches the index.
+
+Per file: read → (skip if these bytes are already indexed) → split → embed → replace the document's
+chunks in the store → record it in the registry. Everything that can fail on bad input happens before
+the store is written, so a rejected file leaves the index as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from indexing.embedding import LocalEmbedding
+from indexing.errors import IngestError, UnsupportedFileError
+from indexing.readers import SUPPORTED_EXTENSIONS, read_file
+from indexing.readers.base import content_hash
+from indexing.registry import INDEXING, READY, Registry
+from indexing.splitting import Chunker, embedding_text
+from indexing.store import ChunkStore
+
+log = logging.getLogger(__name__)
+
+ADDED, UPDATED, UNCHANGED, FAILED = "added", "updated", "unchanged", "failed"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: Path
+    status: str
+    doc_id: str = ""
+    title: str = ""
+    chunks: int = 0
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status != FAILED
+
+
+ProgressCallback = Callable[[int, int, Path], None]
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders to the supported files in them; files named explicitly are kept whatever their type."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    p for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        else:
+            files.append(path)
+    return files
+
+
+class IngestPipeline:
+    def __init__(self, registry: Registry, store: ChunkStore, embedder: LocalEmbedding, chunker: Chunker):
+        self.registry = registry
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+
+    def ingest(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
+        files = collect_files(paths)
+        results = []
+        for position, path in enumerate(files, start=1):
+            results.append(self.ingest_file(path))
+            if progress:
+                progress(position, len(files), path)
+        return results
+
+    def ingest_file(self, path: Path) -> FileResult:
+        source = str(path.resolve())
+        try:
+            if not path.is_file():
+                raise UnsupportedFileError("Die Datei wurde nicht gefunden.")
+            known = self.registry.find_unchanged(source, content_hash(path.read_bytes()))
+            if known:
+                return FileResult(path, UNCHANGED, known.doc_id, known.title, known.chunk_count, "unverändert")
+            document = read_file(path)
+            nodes = self.chunker.split(document)
+            if not nodes:
+                raise IngestError("Die Datei enthält keinen verwertbaren Text.")
+            embeddings = self.embedder.get_text_embedding_batch([embedding_text(node) for node in nodes])
+        except IngestError as error:
+            return FileResult(path, FAILED, message=str(error))
+        except OSError as error:
+            return FileResult(path, FAILED, message=f"Die Datei kann nicht gelesen werden: {error.strerror}")
+
+        previous = self.registry.get(document.doc_id)
+        record = dict(
+            title=document.title, source_path=source, file_type=document.file_type,
+            content_hash=document.content_hash, chunk_count=len(nodes), metadata=document.metadata,
+        )
+        self.registry.upsert(document.doc_id, status=INDEXING, **record)
+        self.store.delete_document(document.doc_id)
+        self.store.add(nodes, embeddings)
+        self.registry.upsert(document.doc_id, status=READY, **record)
+        log.info("indexed %s as %s (%d chunks)", path, document.doc_id, len(nodes))
+        return FileResult(path, UPDATED if previous else ADDED, document.doc_id, document.title, len(nodes))
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove a document and every chunk of it; False if it was not known."""
+        known = self.registry.get(doc_id) is not None or self.store.count(doc_id) > 0
+        self.store.delete_document(doc_id)
+        self.registry.delete(doc_id)
+        return known

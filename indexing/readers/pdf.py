@@ -1,0 +1,101 @@
+"""PDF reader: one text unit per page section, page numbers kept, pypdf's failures turned into plain words."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+from indexing.errors import UnreadableFileError
+from indexing.readers.base import ReadDocument, TextUnit, content_hash, document_id_for, document_metadata
+
+# Custom info-dictionary key where our corpus build (and later the upload form) stores document metadata.
+METADATA_KEY = "/KlimawissenMeta"
+_HEADING = re.compile(r"^(\d+(\.\d+)*\.?\s+)?[A-ZÄÖÜ0-9][^.!?;:]{1,70}$")
+
+
+def read_pdf(path: Path, data: bytes) -> ReadDocument:
+    import pypdf
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    if b"%PDF-" not in data[:1024]:
+        raise UnreadableFileError("Die Datei ist kein PDF (der PDF-Kopf fehlt), obwohl sie auf .pdf endet.")
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileNotDecryptedError("password required")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+    except (FileNotDecryptedError, DependencyError) as error:
+        raise UnreadableFileError(
+            "Das PDF ist passwortgeschützt. Bitte eine Fassung ohne Passwort hochladen."
+        ) from error
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+        raise UnreadableFileError(
+            f"Das PDF ist beschädigt oder unvollständig und kann nicht gelesen werden ({type(error).__name__})."
+        ) from error
+
+    if not any(text.strip() for text in pages):
+        raise UnreadableFileError(
+            "Das PDF enthält keinen lesbaren Text (vermutlich ein Scan ohne Textebene)."
+        )
+    declared = _declared_metadata(info)
+    metadata = document_metadata(declared, path)
+    return ReadDocument(
+        doc_id=document_id_for(path, declared.get("id")),
+        path=path,
+        content_hash=content_hash(data),
+        units=list(_page_units(pages)),
+        metadata=metadata,
+        file_type="pdf",
+    )
+
+
+def _declared_metadata(info) -> dict:
+    declared: dict = {}
+    raw = info.get(METADATA_KEY)
+    if raw:
+        try:
+            loaded = json.loads(str(raw))
+            if isinstance(loaded, dict):
+                declared.update(loaded)
+        except json.JSONDecodeError:
+            pass
+    title = info.get("/Title")
+    if title and "title" not in declared:
+        declared["title"] = str(title)
+    return declared
+
+
+def _page_units(pages: list[str]):
+    """Split each page at heading-like lines; a section running over a page break keeps its heading."""
+    heading = ""
+    for number, text in enumerate(pages, start=1):
+        lines: list[str] = []
+        for line in _clean_lines(text):
+            if _is_heading(line):
+                if lines:
+                    yield TextUnit(" ".join(lines), page=number, heading=heading)
+                    lines = []
+                heading = line
+            else:
+                lines.append(line)
+        if lines:
+            yield TextUnit(" ".join(lines), page=number, heading=heading)
+
+
+def _clean_lines(text: str) -> list[str]:
+    # Re-join words hyphenated at a line break ("Wärme-\nrückgewinnung"), keep real hyphens ("CO2-\nBilanz").
+    text = re.sub(r"(\w)-\n([a-zäöüß])", r"\1\2", text)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _is_heading(line: str) -> bool:
+    words = line.split()
+    return (
+        2 <= len(words) <= 10
+        and bool(_HEADING.match(line))
+        and not re.search(r"\b(Seite|Page) \d+ (von|of) \d+$", line)
+        and not line.replace(" ", "").replace(".", "").isdigit()
+    )

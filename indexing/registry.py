@@ -1,0 +1,113 @@
+"""The document registry: one row per document with a stable id, content hash, status and metadata.
+
+SQLite in the data directory; it answers "is this file already indexed?" without touching the
+vector store, and lists documents for staff.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+READY = "ready"
+INDEXING = "indexing"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id        TEXT PRIMARY KEY,
+    title         TEXT NOT NULL,
+    source_path   TEXT NOT NULL,
+    file_type     TEXT NOT NULL,
+    content_hash  TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    chunk_count   INTEGER NOT NULL DEFAULT 0,
+    metadata_json TEXT NOT NULL DEFAULT '{}',
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_by_source ON documents (source_path, content_hash);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    title: str
+    source_path: str
+    file_type: str
+    content_hash: str
+    status: str
+    chunk_count: int
+    metadata: dict[str, Any]
+    updated_at: str
+
+
+class Registry:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def get(self, doc_id: str) -> DocumentRecord | None:
+        rows = self._select("WHERE doc_id = ?", (doc_id,))
+        return rows[0] if rows else None
+
+    def find_unchanged(self, source_path: str, content_hash: str) -> DocumentRecord | None:
+        """The ready document last ingested from this very file with these very bytes, if any."""
+        rows = self._select(
+            "WHERE source_path = ? AND content_hash = ? AND status = ?", (source_path, content_hash, READY)
+        )
+        return rows[0] if rows else None
+
+    def all(self) -> list[DocumentRecord]:
+        return self._select("ORDER BY title COLLATE NOCASE", ())
+
+    def upsert(
+        self,
+        doc_id: str,
+        *,
+        title: str,
+        source_path: str,
+        file_type: str,
+        content_hash: str,
+        status: str,
+        chunk_count: int,
+        metadata: dict[str, Any],
+    ) -> None:
+        self._db.execute(
+            """INSERT INTO documents (doc_id, title, source_path, file_type, content_hash, status,
+                                      chunk_count, metadata_json, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (doc_id) DO UPDATE SET
+                 title = excluded.title, source_path = excluded.source_path,
+                 file_type = excluded.file_type, content_hash = excluded.content_hash,
+                 status = excluded.status, chunk_count = excluded.chunk_count,
+                 metadata_json = excluded.metadata_json, updated_at = excluded.updated_at""",
+            (
+                doc_id, title, source_path, file_type, content_hash, status, chunk_count,
+                json.dumps(metadata, ensure_ascii=False), datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            ),
+        )
+
+    def delete(self, doc_id: str) -> bool:
+        return self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount > 0
+
+    def clear(self) -> None:
+        self._db.execute("DELETE FROM documents")
+
+    def _select(self, clause: str, params: tuple) -> list[DocumentRecord]:
+        cursor = self._db.execute(
+            "SELECT doc_id, title, source_path, file_type, content_hash, status, chunk_count, "
+            f"metadata_json, updated_at FROM documents {clause}",
+            params,
+        )
+        return [
+            DocumentRecord(*row[:7], metadata=json.loads(row[7]), updated_at=row[8]) for row in cursor.fetchall()
+        ]

@@ -1,0 +1,112 @@
+"""Chunk storage in Chroma: embedded (PersistentClient) or a `chroma run` server (HttpClient).
+
+We always pass our own embeddings, so Chroma never loads its default model. The embedder identity is
+kept in the collection metadata; opening the collection with another embedder is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+from urllib.parse import urlparse
+
+from llama_index.core.schema import TextNode
+
+from indexing.errors import EmbedderMismatchError
+
+# Chroma rejects very large single writes; stay well below its limit.
+WRITE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float  # cosine similarity, 1.0 = identical direction
+
+
+def connect(chroma_url: str, chroma_path: Path):
+    """A Chroma client: the server at chroma_url if one is configured, else an embedded store on disk."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(chroma_path), settings=chroma_settings)
+
+
+def drop_collection(client, name: str) -> None:
+    """Delete a collection if it exists (re-indexing starts from nothing)."""
+    if name in {getattr(c, "name", c) for c in client.list_collections()}:
+        client.delete_collection(name)
+
+
+class ChunkStore:
+    def __init__(self, client, collection_name: str, embedder_identity: str):
+        self.client = client
+        self.collection_name = collection_name
+        self.embedder_identity = embedder_identity
+        self.collection = self._open_collection()
+
+    def _open_collection(self):
+        collection = self.client.get_or_create_collection(
+            self.collection_name,
+            metadata={"embedder": self.embedder_identity},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+        stored = (collection.metadata or {}).get("embedder")
+        if stored != self.embedder_identity:
+            raise EmbedderMismatchError(
+                f"Der Index wurde mit dem Embedder '{stored}' erstellt, konfiguriert ist "
+                f"'{self.embedder_identity}'. Bitte neu indexieren: klimawissen reindex PFAD "
+                "(oder den früheren Embedder konfigurieren)."
+            )
+        return collection
+
+    def add(self, nodes: Sequence[TextNode], embeddings: Sequence[Sequence[float]]) -> None:
+        for start in range(0, len(nodes), WRITE_BATCH):
+            batch = nodes[start:start + WRITE_BATCH]
+            self.collection.upsert(
+                ids=[node.id_ for node in batch],
+                documents=[node.text for node in batch],
+                metadatas=[dict(node.metadata) for node in batch],
+                embeddings=[list(vector) for vector in embeddings[start:start + WRITE_BATCH]],
+            )
+
+    def delete_document(self, doc_id: str) -> None:
+        self.collection.delete(where={"doc_id": doc_id})
+
+    def chunk_ids(self, doc_id: str | None = None) -> list[str]:
+        where = {"doc_id": doc_id} if doc_id else None
+        return self.collection.get(where=where, include=[])["ids"]
+
+    def count(self, doc_id: str | None = None) -> int:
+        return self.collection.count() if doc_id is None else len(self.chunk_ids(doc_id))
+
+    def query(self, embedding: Sequence[float], k: int, where: dict | None = None) -> list[StoredChunk]:
+        if k <= 0 or self.collection.count() == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[list(embedding)],
+            n_results=k,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            StoredChunk(chunk_id=cid, text=text, metadata=dict(meta or {}), score=1.0 - distance)
+            for cid, text, meta, distance in zip(
+                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+            )
+        ]
+

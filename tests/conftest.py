@@ -1,0 +1,223 @@
+"""Shared fixtures: an isolated data directory, a network guard, a fake embedder, PDFs made on the spot,
+a tiny German corpus and a real `chroma run` server."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant.offline import enforce_offline
+
+enforce_offline()
+
+from assistant.config import Settings  # noqa: E402
+from indexing.embedding import LocalEmbedding  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS_DOCUMENTS = REPO / "corpus" / "documents"
+VENV_BIN = Path(sys.executable).parent
+
+
+# --- network guard --------------------------------------------------------------------------------
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+def _is_loopback(address) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = str(address[0])
+    return host in ("localhost", "::1") or host.startswith("127.") or host.startswith("::ffff:127.")
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch):
+    """Every test runs offline: a connection to anything but loopback raises NetworkBlocked."""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(sock, address):
+        if not _is_loopback(address):
+            raise NetworkBlocked(f"test tried to reach {address!r}")
+        return real_connect(sock, address)
+
+    def connect_ex(sock, address):
+        if not _is_loopback(address):
+            raise NetworkBlocked(f"test tried to reach {address!r}")
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+# --- settings and data directory ------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """No test sees the developer's own KLIMAWISSEN_* settings or config file."""
+    for name in list(os.environ):
+        if name.startswith("KLIMAWISSEN_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", chunk_size=120, chunk_overlap=20)
+
+
+# --- fake embedder --------------------------------------------------------------------------------
+
+class HashingEmbedding(LocalEmbedding):
+    """Deterministic bag-of-word-prefixes embedder: instant, and it counts every text it embeds."""
+
+    dimensions: int = 256
+    embedded_texts: int = 0
+
+    @property
+    def identity(self) -> str:
+        return f"test-hashing/{self.dimensions}"
+
+    def _load(self):
+        return None
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * self.dimensions
+        for word in re.findall(r"\w+", text.lower()):
+            bucket = int(hashlib.md5(word[:6].encode()).hexdigest(), 16) % self.dimensions
+            vector[bucket] += 1.0
+        norm = sum(v * v for v in vector) ** 0.5 or 1.0
+        return [v / norm for v in vector]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        self.embedded_texts += len(texts)
+        return [self._vector(text) for text in texts]
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedding:
+    return HashingEmbedding()
+
+
+# --- documents made on the spot -------------------------------------------------------------------
+
+def write_pdf(path: Path, pages: list[str], title: str = "", user_password: str = "") -> Path:
+    """A real multi-page PDF (fpdf2), one string per page; optionally encrypted with pypdf (AES-256)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_font("Helvetica", size=11)
+    if title:
+        pdf.set_title(title)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    pdf.output(str(path))
+    if user_password:
+        import pypdf
+
+        writer = pypdf.PdfWriter(clone_from=str(path))
+        writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-256")
+        writer.write(str(path))
+    return path
+
+
+@pytest.fixture
+def make_pdf():
+    return write_pdf
+
+
+TINY_CORPUS = {
+    "klimapakt-ziele.md": """---
+id: klimapakt-ziele
+title: Ziele des Klimapakts
+company: Klimapakt mit der Wirtschaft Düsseldorf
+sector: cross-sector
+measure_types: []
+year: 2023
+language: de
+doc_type: pact
+---
+# Ziele des Klimapakts
+
+## Beschluss
+Der Rat der Stadt Düsseldorf hat im Juli 2019 beschlossen, dass Düsseldorf bis 2035 klimaneutral wird.
+Ab 2035 sollen im Durchschnitt 2 t CO2 pro Einwohnerin und Jahr nicht überschritten werden.
+
+## Partner
+Initialpartner sind die Stadt, die IHK Düsseldorf, die HWK Düsseldorf und die Kreishandwerkerschaft.
+Rund 30 Unternehmen sind als Klimapartner dabei.
+""",
+    "druckluft-notiz.txt": """Druckluft: Leckagen finden und beheben
+Ein Metallbetrieb hat mit Ultraschall 42 Leckagen gefunden und abgedichtet. Der Stromverbrauch der
+Kompressoren sank dadurch um 18 Prozent. Die Investition betrug 6.500 Euro.
+""",
+}
+
+PDF_PAGES = [
+    "Fallbeispiel Großbäckerei Müller (fiktiv)\nDie Bäckerei backt täglich 12.000 Brötchen in Düsseldorf-Bilk.",
+    "Maßnahme\nDie Abwärme der Backöfen wärmt über einen Wärmetauscher das Brauchwasser vor.",
+    "Ergebnis\nDie Wärmerückgewinnung spart jährlich 140 MWh Erdgas und 28,1 t CO2e.",
+]
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in TINY_CORPUS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    write_pdf(folder / "baeckerei-abwaerme.pdf", PDF_PAGES, title="Großbäckerei: Abwärme der Öfen")
+    return folder
+
+
+# --- a real Chroma server -------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Poll until the URL answers; fail early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """`chroma run` from the chromadb package, on a free loopback port, for the whole session."""
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    log = open(path / "server.log", "wb")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "chroma"), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, ANONYMIZED_TELEMETRY="False"),
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()

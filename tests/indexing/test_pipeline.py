@@ -1,0 +1,132 @@
+"""Ingestion end to end on real Chroma: once embedded, once against a real `chroma run` server."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from assistant.service import Klimawissen
+from indexing.pipeline import ADDED, FAILED, UNCHANGED, UPDATED
+
+
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.chroma_server)])
+def service(request, settings, fake_embedder):
+    if request.param == "server":
+        server = request.getfixturevalue("chroma_server")
+        settings = settings.replace(chroma_url=server, collection=f"test-{uuid.uuid4().hex[:12]}")
+    return Klimawissen(settings, embedder=fake_embedder)
+
+
+def by_name(results) -> dict[str, object]:
+    return {result.path.name: result for result in results}
+
+
+def test_ingest_adds_every_document_with_all_its_chunks(service, tiny_corpus):
+    results = service.ingest([tiny_corpus])
+
+    assert {r.status for r in results} == {ADDED}
+    assert len(results) == 3
+    for result in results:
+        assert result.chunks > 0
+        assert service.store.count(result.doc_id) == result.chunks
+    assert service.store.count() == sum(r.chunks for r in results)
+    assert {d.doc_id for d in service.documents()} == {r.doc_id for r in results}
+
+
+def test_reingesting_unchanged_files_embeds_nothing(service, tiny_corpus, fake_embedder):
+    service.ingest([tiny_corpus])
+    embedded_before, chunks_before = fake_embedder.embedded_texts, service.store.count()
+
+    results = service.ingest([tiny_corpus])
+
+    assert {r.status for r in results} == {UNCHANGED}
+    assert fake_embedder.embedded_texts == embedded_before
+    assert service.store.count() == chunks_before
+
+
+def test_changed_file_replaces_all_old_chunks(service, tiny_corpus, make_pdf):
+    pdf = tiny_corpus / "baeckerei-abwaerme.pdf"
+    first = by_name(service.ingest([tiny_corpus]))[pdf.name]
+    old_ids = set(service.store.chunk_ids(first.doc_id))
+
+    make_pdf(pdf, ["Neue Fassung: nur noch eine Seite über Abwärme."], title="Neue Fassung")
+    second = service.ingest([pdf])[0]
+
+    assert second.status == UPDATED and second.doc_id == first.doc_id
+    assert service.store.count(first.doc_id) == second.chunks == 1
+    texts = service.store.collection.get(where={"doc_id": first.doc_id})["documents"]
+    assert texts == ["Neue Fassung: nur noch eine Seite über Abwärme."]
+    assert len(old_ids) == 3 and service.registry.get(first.doc_id).title == "Neue Fassung"
+
+
+def test_delete_removes_every_chunk_and_the_registry_row(service, tiny_corpus):
+    results = service.ingest([tiny_corpus])
+    victim = results[0].doc_id
+    others = service.store.count() - results[0].chunks
+
+    assert service.delete_document(victim) is True
+
+    assert service.store.count(victim) == 0
+    assert service.store.count() == others
+    assert service.registry.get(victim) is None
+    assert service.delete_document(victim) is False
+
+
+BAD_FILES = {
+    "leer.pdf": b"",
+    "abgeschnitten.pdf": None,  # a real PDF cut in half, made below
+    "verschluesselt.pdf": None,  # encrypted with a password we do not know
+    "eigentlich-text.pdf": "Das ist nur Text, kein PDF.".encode(),
+    "tabelle.xlsx": b"PK\x03\x04 not really a spreadsheet",
+    "leer.md": b"   \n",
+}
+EXPECTED_MESSAGES = {
+    "leer.pdf": "leer",
+    "abgeschnitten.pdf": "beschädigt",
+    "verschluesselt.pdf": "passwortgeschützt",
+    "eigentlich-text.pdf": "kein PDF",
+    "tabelle.xlsx": "nicht unterstützt",
+    "leer.md": "leer",
+}
+
+
+def write_bad_files(folder: Path, make_pdf) -> list[Path]:
+    folder.mkdir()
+    whole = make_pdf(folder / "ganz.pdf", ["Seite eins " * 50, "Seite zwei " * 50])
+    data = whole.read_bytes()
+    whole.unlink()
+    (folder / "abgeschnitten.pdf").write_bytes(data[: len(data) // 2])
+    make_pdf(folder / "verschluesselt.pdf", ["Geheim"], user_password="geheim")
+    for name, content in BAD_FILES.items():
+        if content is not None:
+            (folder / name).write_bytes(content)
+    return [folder / name for name in BAD_FILES]
+
+
+def test_bad_files_are_reported_and_the_rest_of_the_batch_is_ingested(service, tiny_corpus, tmp_path, make_pdf):
+    bad = write_bad_files(tmp_path / "bad", make_pdf)
+    good = sorted(tiny_corpus.iterdir())
+
+    results = by_name(service.ingest(bad[:3] + good + bad[3:]))
+
+    for name, fragment in EXPECTED_MESSAGES.items():
+        assert results[name].status == FAILED, name
+        assert fragment in results[name].message, (name, results[name].message)
+    assert all(results[path.name].status == ADDED for path in good)
+    assert len(service.documents()) == len(good)
+
+
+def test_a_bad_new_version_leaves_the_indexed_document_as_it_was(service, tiny_corpus):
+    pdf = tiny_corpus / "baeckerei-abwaerme.pdf"
+    first = by_name(service.ingest([tiny_corpus]))[pdf.name]
+    ids_before = sorted(service.store.chunk_ids(first.doc_id))
+    record_before = service.registry.get(first.doc_id)
+
+    pdf.write_bytes(pdf.read_bytes()[:300])  # the new "version" is truncated
+    result = service.ingest([pdf])[0]
+
+    assert result.status == FAILED and "beschädigt" in result.message
+    assert sorted(service.store.chunk_ids(first.doc_id)) == ids_before
+    assert service.registry.get(first.doc_id) == record_before

@@ -1,0 +1,1 @@
+"""The web app: thin gradio screens over assistant.service."""

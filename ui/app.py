@@ -1,0 +1,39 @@
+"""The web chat: a question in, an answer with [n] markers and its numbered sources out."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from assistant.service import Klimawissen
+from ui.rendering import answer_markdown, sources_markdown
+
+TITLE = "Klimawissen – Klimapakt mit der Wirtschaft Düsseldorf"
+
+
+def build_app(service: Klimawissen) -> gr.Blocks:
+    def respond(question: str, history: list[dict]):
+        question = (question or "").strip()
+        if not question:
+            return "", history, gr.update()
+        answer = service.ask(question)
+        history = history + [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer_markdown(answer)},
+        ]
+        return "", history, sources_markdown(answer)
+
+    with gr.Blocks(title=TITLE) as app:
+        gr.Markdown(f"## {TITLE}\nFragen Sie nach Klimaschutz-Maßnahmen der Partner. "
+                    "Jede Antwort nennt ihre Quellen mit Seite und Textstelle.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Chat", elem_id="chat", height=480)
+                question = gr.Textbox(label="Ihre Frage", elem_id="question",
+                                      placeholder="z. B. Welche Förderung gibt es für Druckluft?")
+                send = gr.Button("Fragen", variant="primary", elem_id="ask")
+            with gr.Column(scale=2):
+                gr.Markdown("### Quellen")
+                sources = gr.Markdown("*Noch keine Frage gestellt.*", elem_id="sources")
+        question.submit(respond, [question, chat], [question, chat, sources])
+        send.click(respond, [question, chat], [question, chat, sources])
+    return app
