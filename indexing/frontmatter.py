@@ -67,7 +67,7 @@ def _load_block(block: str) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(block)
     except yaml.YAMLError as error:
-        raise _readable_yaml_error(error) from error
+        raise _readable_yaml_error(error, block_lines=block.count("\n")) from error
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -78,15 +78,21 @@ def _load_block(block: str) -> dict[str, Any]:
     return loaded
 
 
-def _readable_yaml_error(error: yaml.YAMLError) -> FrontMatterError:
-    """Turn a YAML parser error into a message with the file line and the usual causes."""
+def _readable_yaml_error(error: yaml.YAMLError, block_lines: int) -> FrontMatterError:
+    """Turn a YAML parser error into a message with the file line and the usual causes.
+
+    YAML reports where it noticed the problem; when that is the end of the block (an unclosed
+    quote or bracket), the line where the unfinished entry started is the useful one.
+    """
     mark = getattr(error, "problem_mark", None)
+    if mark is not None and mark.line >= block_lines and getattr(error, "context_mark", None):
+        mark = error.context_mark
     # The block starts on file line 2 (line 1 is '---'); YAML counts lines from 0.
     line = mark.line + 2 if mark is not None else None
-    where = f"Zeile {line}" if line is not None else "Im Kopfbereich"
+    where = f"Zeile {line} der Datei" if line is not None else "Eine Zeile"
     problem = getattr(error, "problem", None) or str(error)
     return FrontMatterError(
-        f"{where} des Kopfbereichs ist nicht lesbar. Häufige Ursachen: ein fehlender Doppelpunkt "
+        f"{where} (im Kopfbereich) ist nicht lesbar. Häufige Ursachen: ein fehlender Doppelpunkt "
         "nach dem Feldnamen, eine verrutschte Einrückung, ein Doppelpunkt im Wert ohne "
         f"Anführungszeichen oder ein nicht geschlossenes Anführungszeichen. (Technisch: {problem})",
         line=line,

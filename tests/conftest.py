@@ -41,22 +41,26 @@ def _is_loopback(address) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def network_guard(monkeypatch):
-    """Every test runs offline: a connection to anything but loopback raises NetworkBlocked."""
+def network_guard(monkeypatch) -> list:
+    """Every test runs offline: a connection to anything but loopback raises NetworkBlocked.
+
+    The attempts are also recorded, so a test can assert none happened even where a library
+    swallows the exception (telemetry clients do).
+    """
+    attempts: list = []
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
 
-    def connect(sock, address):
-        if not _is_loopback(address):
-            raise NetworkBlocked(f"test tried to reach {address!r}")
-        return real_connect(sock, address)
+    def guarded(real):
+        def connect(sock, address):
+            if not _is_loopback(address):
+                attempts.append(address)
+                raise NetworkBlocked(f"test tried to reach {address!r}")
+            return real(sock, address)
+        return connect
 
-    def connect_ex(sock, address):
-        if not _is_loopback(address):
-            raise NetworkBlocked(f"test tried to reach {address!r}")
-        return real_connect_ex(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket.socket, "connect", guarded(real_connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded(real_connect_ex))
+    return attempts
 
 
 # --- settings and data directory ------------------------------------------------------------------
@@ -172,14 +176,18 @@ PDF_PAGES = [
 ]
 
 
-@pytest.fixture
-def tiny_corpus(tmp_path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
+def write_tiny_corpus(folder: Path) -> Path:
+    """Two German texts and a three-page PDF whose answers sit on known pages and sections."""
+    folder.mkdir(parents=True, exist_ok=True)
     for name, text in TINY_CORPUS.items():
         (folder / name).write_text(text, encoding="utf-8")
     write_pdf(folder / "baeckerei-abwaerme.pdf", PDF_PAGES, title="Großbäckerei: Abwärme der Öfen")
     return folder
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path) -> Path:
+    return write_tiny_corpus(tmp_path / "corpus")
 
 
 # --- a real Chroma server -------------------------------------------------------------------------
@@ -221,3 +229,23 @@ def chroma_server(tmp_path_factory):
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+# --- the sample corpus, indexed once per session through the real CLI ----------------------------
+
+def klimawissen_command(*args: str, data_dir: Path, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run the installed `klimawissen` console script with its own data directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KLIMAWISSEN_")}
+    env["KLIMAWISSEN_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [str(VENV_BIN / "klimawissen"), *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO
+    )
+
+
+@pytest.fixture(scope="session")
+def indexed_corpus(tmp_path_factory) -> Path:
+    """A data directory holding corpus/documents indexed with the default embedder (e5)."""
+    data_dir = tmp_path_factory.mktemp("corpus-index")
+    result = klimawissen_command("ingest", str(CORPUS_DOCUMENTS), data_dir=data_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return data_dir

@@ -40,15 +40,17 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_GERMAN_LETTERS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
+
 def document_id_for(path: Path, declared: Any = None) -> str:
     """The stable id of a document: the id its metadata declares, else a slug of its file name.
 
     A new version of a file keeps its name and so its id, which is what makes it replace the old one.
     """
     raw = str(declared) if declared else path.stem
-    ascii_text = (
-        unicodedata.normalize("NFKD", raw.replace("ß", "ss")).encode("ascii", "ignore").decode("ascii")
-    )
+    german = raw.translate(_GERMAN_LETTERS)
+    ascii_text = unicodedata.normalize("NFKD", german).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:120] or "dokument-" + hashlib.sha1(raw.encode()).hexdigest()[:10]
 

@@ -94,7 +94,7 @@ def _clean_lines(text: str) -> list[str]:
 def _is_heading(line: str) -> bool:
     words = line.split()
     return (
-        2 <= len(words) <= 10
+        1 <= len(words) <= 10
         and bool(_HEADING.match(line))
         and not re.search(r"\b(Seite|Page) \d+ (von|of) \d+$", line)
         and not line.replace(" ", "").replace(".", "").isdigit()

@@ -1,0 +1,29 @@
+from pathlib import Path
+
+import pytest
+
+from assistant.config import ConfigError, Settings, load_settings
+
+
+def test_defaults_come_from_code(tmp_path):
+    settings = load_settings(environ={"KLIMAWISSEN_CONFIG": str(tmp_path / "absent.toml")})
+    assert settings == Settings()
+    assert settings.port == 7860 and settings.embedder == "e5"
+
+
+def test_toml_overrides_defaults_and_environment_overrides_toml(tmp_path):
+    config = tmp_path / "klimawissen.toml"
+    config.write_text('port = 8000\ndata_dir = "/srv/kw"\ntop_k = 8\n')
+    settings = load_settings(config, environ={"KLIMAWISSEN_PORT": "9001"})
+    assert settings.port == 9001
+    assert settings.data_dir == Path("/srv/kw") and settings.top_k == 8
+    assert settings.registry_path == Path("/srv/kw/registry.sqlite3")
+
+
+def test_unknown_setting_or_wrong_type_is_reported(tmp_path):
+    config = tmp_path / "klimawissen.toml"
+    config.write_text("prot = 8000\n")
+    with pytest.raises(ConfigError, match="unknown setting.*prot"):
+        load_settings(config, environ={})
+    with pytest.raises(ConfigError, match="'port' must be int"):
+        load_settings(environ={"KLIMAWISSEN_CONFIG": str(tmp_path / "none.toml"), "KLIMAWISSEN_PORT": "abc"})

@@ -1,0 +1,99 @@
+"""Readers: real PDFs through pypdf, Markdown with front matter, plain text, and bad input."""
+
+import pytest
+
+from indexing.errors import UnreadableFileError, UnsupportedFileError
+from indexing.readers import read_file
+
+
+def test_pdf_keeps_one_unit_per_page_with_its_number_and_umlauts(tmp_path, make_pdf):
+    pages = [
+        "Einführung\nDie Großbäckerei Müßig (fiktiv) backt in Düsseldorf-Oberbilk.",
+        "Maßnahme\nÖfen geben Abwärme an einen Wärmetauscher ab.",
+        "Ergebnis\nEs werden jährlich 28,1 t CO2e eingespart.",
+    ]
+    document = read_file(make_pdf(tmp_path / "Fall Bäckerei.pdf", pages, title="Bäckerei Müßig"))
+
+    assert document.file_type == "pdf"
+    assert document.title == "Bäckerei Müßig"
+    assert document.doc_id == "fall-baeckerei"
+    assert [unit.page for unit in document.units] == [1, 2, 3]
+    assert "Großbäckerei Müßig" in document.units[0].text
+    assert "28,1 t CO2e" in document.units[2].text
+    assert [unit.heading for unit in document.units] == ["Einführung", "Maßnahme", "Ergebnis"]
+
+
+def test_pdf_metadata_from_the_klimawissen_info_key(tmp_path, make_pdf):
+    import json
+
+    import pypdf
+
+    path = make_pdf(tmp_path / "x.pdf", ["Text der Fallstudie mit genug Inhalt."])
+    writer = pypdf.PdfWriter(clone_from=str(path))
+    writer.add_metadata({"/KlimawissenMeta": json.dumps({"id": "cs-beispiel", "sector": "crafts", "year": 2024})})
+    writer.write(str(path))
+
+    document = read_file(path)
+
+    assert document.doc_id == "cs-beispiel"
+    assert document.metadata["sector"] == "crafts" and document.metadata["year"] == 2024
+
+
+def test_markdown_front_matter_becomes_metadata_and_headings_sections(tmp_path):
+    path = tmp_path / "fall.md"
+    path.write_text(
+        "---\nid: cs-tischlerei\ntitle: Tischlerei Holzwurm\ncompany: Holzwurm GmbH (fiktiv)\n"
+        "sector: crafts\nmeasure_types: [heat-pump, photovoltaics]\nyear: 2024\nlanguage: de\n"
+        "doc_type: case-study\n---\n# Tischlerei Holzwurm\n\nEinleitung mit **fettem** Text.\n\n"
+        "## Ergebnisse\n\n| Kennzahl | Wert |\n|---|---|\n| CO2 | 12,5 t |\n",
+        encoding="utf-8",
+    )
+    document = read_file(path)
+
+    assert document.doc_id == "cs-tischlerei"
+    assert document.metadata == {
+        "title": "Tischlerei Holzwurm", "company": "Holzwurm GmbH (fiktiv)", "sector": "crafts",
+        "measure_types": ["heat-pump", "photovoltaics"], "year": 2024, "language": "de", "doc_type": "case-study",
+    }
+    assert [(unit.heading, unit.page) for unit in document.units] == [
+        ("Tischlerei Holzwurm", None), ("Ergebnisse", None)
+    ]
+    assert document.units[0].text == "Einleitung mit fettem Text."
+    assert "|---|" not in document.units[1].text and "12,5 t" in document.units[1].text
+
+
+def test_plain_text_uses_its_first_line_as_title(tmp_path):
+    path = tmp_path / "notiz.txt"
+    path.write_text("Druckluft-Notiz\nLeckagen kosten Geld.", encoding="cp1252")
+    document = read_file(path)
+    assert document.title == "Druckluft-Notiz"
+    assert document.units[0].text.endswith("Leckagen kosten Geld.")
+
+
+@pytest.mark.parametrize(
+    "name, content, error, fragment",
+    [
+        ("leer.txt", b"", UnreadableFileError, "leer"),
+        ("binär.txt", b"\x00\x01\x02binary", UnreadableFileError, "Binärdaten"),
+        ("kaputt.md", b"---\ntitle: [nicht geschlossen\n---\nText", UnreadableFileError, "Kopfbereich"),
+        ("bild.png", b"\x89PNG....", UnsupportedFileError, "nicht unterstützt"),
+        ("ohne-endung", b"Text", UnsupportedFileError, "ohne Endung"),
+    ],
+)
+def test_bad_files_raise_a_message_staff_understand(tmp_path, name, content, error, fragment):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(error, match=fragment):
+        read_file(path)
+
+
+def test_pdf_without_text_layer_is_rejected_as_scan(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 50)  # a drawing, no text: what a scan looks like to a text extractor
+    path = tmp_path / "scan.pdf"
+    pdf.output(str(path))
+    with pytest.raises(UnreadableFileError, match="keinen lesbaren Text"):
+        read_file(path)

@@ -1,0 +1,31 @@
+"""Document text reaches the page only as text: no HTML or Markdown from a PDF is ever interpreted."""
+
+from assistant.answering import Answer
+from assistant.citations import Citation
+from assistant.retrieval import Passage
+from ui.rendering import answer_markdown, escape_text, sources_markdown
+
+HOSTILE = '<script>alert("x")</script> <img src=x onerror=alert(1)> [Klick](javascript:alert(1)) **fett**'
+
+
+def hostile_answer() -> Answer:
+    passage = Passage("d::00000", HOSTILE, 0.9, {"doc_id": "d", "title": "<b>Titel</b>", "page": 2})
+    return Answer("Frage?", HOSTILE + " [1]", [Citation(1, passage)], [passage])
+
+
+def test_escaped_text_contains_no_markup():
+    escaped = escape_text(HOSTILE)
+    assert "<" not in escaped and ">" not in escaped
+    assert "](" not in escaped and "**" not in escaped
+
+
+def test_answer_keeps_citation_markers_but_escapes_document_text():
+    markdown = answer_markdown(hostile_answer())
+    assert markdown.endswith("[1]")
+    assert "<script>" not in markdown and "<img" not in markdown
+
+
+def test_sources_show_title_page_and_passage_escaped():
+    markdown = sources_markdown(hostile_answer())
+    assert "S\\. 2" in markdown
+    assert "<b>" not in markdown and "<script>" not in markdown and "&lt;b&gt;Titel&lt;/b&gt;" in markdown
