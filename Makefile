@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test browser corpus lock clean
+.PHONY: install run test system-deps corpus lock clean
 
 install: $(STAMP)
 
@@ -20,18 +20,21 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# Debian's chromium for the browser tests (Playwright cannot download browsers here).
-browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+# Debian packages the tests need: chromium for the browser tests (Playwright cannot download browsers
+# here) and the DejaVu fonts the corpus PDFs are built with (the corpus test rebuilds them to compare).
+SYSTEM_PACKAGES := chromium fonts-dejavu-core
+system-deps:
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); }
 
 run: install
 	$(VENV)/bin/klimawissen serve --index corpus/documents
 
-test: install browser
+test: install system-deps
 	$(PY) -m pytest -q
 
 # Rebuild the corpus PDFs from corpus/pdf-sources/.
-corpus: install
+corpus: install system-deps
 	$(PY) corpus/build_pdfs.py
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.

@@ -48,7 +48,8 @@ def _print_results(results) -> int:
     return 1 if failed else 0
 
 
-def _ingest_with_progress(settings: Settings, paths: list[str], reindex: bool = False) -> int:
+def _ingest_with_progress(settings: Settings, paths: list[str], mode: str = "ingest") -> int:
+    """Run ingest, reindex or sync with a progress bar on stderr and a result line per file on stdout."""
     from tqdm import tqdm
 
     service = _service(settings)
@@ -58,8 +59,16 @@ def _ingest_with_progress(settings: Settings, paths: list[str], reindex: bool = 
         bar.total = total
         bar.update(1)
 
-    run = service.reindex if reindex else service.ingest
-    results = run([Path(p) for p in paths], progress)
+    if mode == "sync":
+        results = []
+        for folder in paths:
+            synced, removed = service.sync_folder(Path(folder), progress)
+            results += synced
+            for doc_id in removed:
+                print(f"removed   {doc_id}  (Datei nicht mehr vorhanden)")
+    else:
+        run = service.reindex if mode == "reindex" else service.ingest
+        results = run([Path(p) for p in paths], progress)
     bar.close()
     for result in results:
         line = f"{result.status:9} {result.path}"
@@ -76,7 +85,7 @@ def _cmd_ingest(args, settings: Settings) -> int:
 
 
 def _cmd_reindex(args, settings: Settings) -> int:
-    return _ingest_with_progress(settings, args.paths, reindex=True)
+    return _ingest_with_progress(settings, args.paths, mode="reindex")
 
 
 def _cmd_ask(args, settings: Settings) -> int:
@@ -141,7 +150,7 @@ def _cmd_serve(args, settings: Settings) -> int:
     changes = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.replace(**changes)
     if args.index:
-        status = _ingest_with_progress(settings, args.index)
+        status = _ingest_with_progress(settings, args.index, mode="sync")
         if status:
             print("Hinweis: einige Dateien konnten nicht indexiert werden (siehe oben).", file=sys.stderr)
     from ui.server import serve
@@ -180,7 +189,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="Den Web-Chat starten")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    serve.add_argument("--index", nargs="*", default=[], help="vorher diese Dateien/Ordner indexieren")
+    serve.add_argument("--index", nargs="*", default=[], help="vorher diese Ordner abgleichen: neue und geänderte Dateien indexieren, entfernte löschen")
     serve.set_defaults(handler=_cmd_serve)
     return parser
 

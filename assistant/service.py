@@ -62,6 +62,10 @@ class Klimawissen:
     def ingest(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
         return self.pipeline.ingest([Path(p) for p in paths], progress)
 
+    def sync_folder(self, folder: Path, progress: ProgressCallback | None = None) -> tuple[list[FileResult], list[str]]:
+        """Make the index mirror a folder: ingest new and changed files, drop documents whose file is gone."""
+        return self.ingest([folder], progress), self.pipeline.prune_missing(Path(folder))
+
     def reindex(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
         """Start over: drop all chunks and registry rows (e.g. after changing the embedder), then ingest."""
         drop_collection(self.chroma_client, self.settings.collection)

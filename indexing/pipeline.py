@@ -105,6 +105,17 @@ class IngestPipeline:
         log.info("indexed %s as %s (%d chunks)", path, document.doc_id, len(nodes))
         return FileResult(path, UPDATED if previous else ADDED, document.doc_id, document.title, len(nodes))
 
+    def prune_missing(self, folder: Path) -> list[str]:
+        """Delete documents that were ingested from inside `folder` but whose file is gone from it."""
+        root = folder.resolve()
+        gone = [
+            record.doc_id for record in self.registry.all()
+            if Path(record.source_path).is_relative_to(root) and not Path(record.source_path).exists()
+        ]
+        for doc_id in gone:
+            self.delete(doc_id)
+        return gone
+
     def delete(self, doc_id: str) -> bool:
         """Remove a document and every chunk of it; False if it was not known."""
         known = self.registry.get(doc_id) is not None or self.store.count(doc_id) > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from indexing.errors import UnreadableFileError
@@ -25,7 +26,7 @@ def read_pdf(path: Path, data: bytes) -> ReadDocument:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise FileNotDecryptedError("password required")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages, large_lines = _extract_pages(reader)
         info = reader.metadata or {}
     except (FileNotDecryptedError, DependencyError) as error:
         raise UnreadableFileError(
@@ -46,7 +47,7 @@ def read_pdf(path: Path, data: bytes) -> ReadDocument:
         doc_id=document_id_for(path, declared.get("id")),
         path=path,
         content_hash=content_hash(data),
-        units=list(_page_units(pages)),
+        units=list(_page_units(pages, large_lines)),
         metadata=metadata,
         file_type="pdf",
     )
@@ -68,19 +69,50 @@ def _declared_metadata(info) -> dict:
     return declared
 
 
-def _page_units(pages: list[str]):
-    """Split each page at heading-like lines; a section running over a page break keeps its heading."""
+def _extract_pages(reader) -> tuple[list[str], set[str]]:
+    """Page texts, plus the lines set in a larger font than the body text (headings, where a layout has them)."""
+    pages, sizes, by_size = [], Counter(), {}
+    for page in reader.pages:
+        def visit(text, cm, tm, font, size):
+            key = _squeeze(text)
+            if key:
+                size = round(float(size), 1)
+                sizes[size] += len(key)
+                by_size.setdefault(size, set()).add(key)
+
+        pages.append(page.extract_text(visitor_text=visit) or "")
+    if not sizes:
+        return pages, set()
+    body = sizes.most_common(1)[0][0]
+    large = {key for size, keys in by_size.items() if size >= body * 1.15 for key in keys}
+    return pages, large
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _page_units(pages: list[str], large_lines: set[str]):
+    """Split each page at headings; a section running over a page break keeps its heading.
+
+    Headings are the lines set in a larger font; a PDF with one font size falls back to the shape of
+    the line (short, capitalised, no sentence punctuation). Consecutive heading lines form one heading.
+    """
+    is_heading = (lambda line: _squeeze(line) in large_lines) if large_lines else _looks_like_heading
     heading = ""
     for number, text in enumerate(pages, start=1):
         lines: list[str] = []
+        previous_was_heading = False
         for line in _clean_lines(text):
-            if _is_heading(line):
+            if is_heading(line):
                 if lines:
                     yield TextUnit(" ".join(lines), page=number, heading=heading)
                     lines = []
-                heading = line
+                heading = f"{heading} {line}" if previous_was_heading else line
+                previous_was_heading = True
             else:
                 lines.append(line)
+                previous_was_heading = False
         if lines:
             yield TextUnit(" ".join(lines), page=number, heading=heading)
 
@@ -91,7 +123,7 @@ def _clean_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _is_heading(line: str) -> bool:
+def _looks_like_heading(line: str) -> bool:
     words = line.split()
     return (
         1 <= len(words) <= 10

@@ -130,3 +130,18 @@ def test_a_bad_new_version_leaves_the_indexed_document_as_it_was(service, tiny_c
     assert result.status == FAILED and "beschädigt" in result.message
     assert sorted(service.store.chunk_ids(first.doc_id)) == ids_before
     assert service.registry.get(first.doc_id) == record_before
+
+
+def test_syncing_a_folder_drops_documents_whose_file_is_gone(service, tiny_corpus, tmp_path):
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("Ein Dokument außerhalb des Ordners bleibt erhalten.", encoding="utf-8")
+    service.ingest([elsewhere])
+    service.ingest([tiny_corpus])
+    (tiny_corpus / "druckluft-notiz.txt").unlink()
+
+    results, removed = service.sync_folder(tiny_corpus)
+
+    assert removed == ["druckluft-notiz"]
+    assert {r.status for r in results} == {UNCHANGED}
+    assert service.store.count("druckluft-notiz") == 0
+    assert {d.doc_id for d in service.documents()} == {"elsewhere", "klimapakt-ziele", "baeckerei-abwaerme"}

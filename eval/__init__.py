@@ -1,0 +1,1 @@
+"""Measurement: the golden question set and (later) the retrieval and answer evaluations."""
