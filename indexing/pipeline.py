@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 ADDED, UPDATED, UNCHANGED, FAILED = "added", "updated", "unchanged", "failed"
 
+# Bump when readers or splitting change what a file turns into: every file is then processed again.
+PIPELINE_VERSION = 1
+
 
 @dataclass(frozen=True)
 class FileResult:
@@ -65,6 +68,8 @@ class IngestPipeline:
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
+        # Files indexed by another reader version or chunking are not "unchanged", even with equal bytes.
+        self.fingerprint = f"v{PIPELINE_VERSION}/size{chunker.chunk_size}/overlap{chunker.chunk_overlap}"
 
     def ingest(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
         files = collect_files(paths)
@@ -80,7 +85,7 @@ class IngestPipeline:
         try:
             if not path.is_file():
                 raise UnsupportedFileError("Die Datei wurde nicht gefunden.")
-            known = self.registry.find_unchanged(source, content_hash(path.read_bytes()))
+            known = self.registry.find_unchanged(source, content_hash(path.read_bytes()), self.fingerprint)
             if known:
                 return FileResult(path, UNCHANGED, known.doc_id, known.title, known.chunk_count, "unverändert")
             document = read_file(path)
@@ -96,7 +101,8 @@ class IngestPipeline:
         previous = self.registry.get(document.doc_id)
         record = dict(
             title=document.title, source_path=source, file_type=document.file_type,
-            content_hash=document.content_hash, chunk_count=len(nodes), metadata=document.metadata,
+            content_hash=document.content_hash, pipeline=self.fingerprint, chunk_count=len(nodes),
+            metadata=document.metadata,
         )
         self.registry.upsert(document.doc_id, status=INDEXING, **record)
         self.store.delete_document(document.doc_id)

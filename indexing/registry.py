@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS documents (
     source_path   TEXT NOT NULL,
     file_type     TEXT NOT NULL,
     content_hash  TEXT NOT NULL,
+    pipeline      TEXT NOT NULL DEFAULT '',
     status        TEXT NOT NULL,
     chunk_count   INTEGER NOT NULL DEFAULT 0,
     metadata_json TEXT NOT NULL DEFAULT '{}',
@@ -39,6 +40,7 @@ class DocumentRecord:
     source_path: str
     file_type: str
     content_hash: str
+    pipeline: str
     status: str
     chunk_count: int
     metadata: dict[str, Any]
@@ -59,10 +61,11 @@ class Registry:
         rows = self._select("WHERE doc_id = ?", (doc_id,))
         return rows[0] if rows else None
 
-    def find_unchanged(self, source_path: str, content_hash: str) -> DocumentRecord | None:
-        """The ready document last ingested from this very file with these very bytes, if any."""
+    def find_unchanged(self, source_path: str, content_hash: str, pipeline: str) -> DocumentRecord | None:
+        """The ready document last ingested from this very file, with these bytes, by this same pipeline."""
         rows = self._select(
-            "WHERE source_path = ? AND content_hash = ? AND status = ?", (source_path, content_hash, READY)
+            "WHERE source_path = ? AND content_hash = ? AND pipeline = ? AND status = ?",
+            (source_path, content_hash, pipeline, READY),
         )
         return rows[0] if rows else None
 
@@ -77,21 +80,23 @@ class Registry:
         source_path: str,
         file_type: str,
         content_hash: str,
+        pipeline: str,
         status: str,
         chunk_count: int,
         metadata: dict[str, Any],
     ) -> None:
         self._db.execute(
-            """INSERT INTO documents (doc_id, title, source_path, file_type, content_hash, status,
+            """INSERT INTO documents (doc_id, title, source_path, file_type, content_hash, pipeline, status,
                                       chunk_count, metadata_json, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (doc_id) DO UPDATE SET
                  title = excluded.title, source_path = excluded.source_path,
                  file_type = excluded.file_type, content_hash = excluded.content_hash,
+                 pipeline = excluded.pipeline,
                  status = excluded.status, chunk_count = excluded.chunk_count,
                  metadata_json = excluded.metadata_json, updated_at = excluded.updated_at""",
             (
-                doc_id, title, source_path, file_type, content_hash, status, chunk_count,
+                doc_id, title, source_path, file_type, content_hash, pipeline, status, chunk_count,
                 json.dumps(metadata, ensure_ascii=False), datetime.now(timezone.utc).isoformat(timespec="seconds"),
             ),
         )
@@ -104,10 +109,10 @@ class Registry:
 
     def _select(self, clause: str, params: tuple) -> list[DocumentRecord]:
         cursor = self._db.execute(
-            "SELECT doc_id, title, source_path, file_type, content_hash, status, chunk_count, "
+            "SELECT doc_id, title, source_path, file_type, content_hash, pipeline, status, chunk_count, "
             f"metadata_json, updated_at FROM documents {clause}",
             params,
         )
         return [
-            DocumentRecord(*row[:7], metadata=json.loads(row[7]), updated_at=row[8]) for row in cursor.fetchall()
+            DocumentRecord(*row[:8], metadata=json.loads(row[8]), updated_at=row[9]) for row in cursor.fetchall()
         ]

@@ -26,6 +26,8 @@ _STOPWORDS = frozenset(
 STEM_LENGTH = 5
 # Headings and table fragments are no answer on their own.
 MIN_SENTENCE_CHARS = 20
+# Longer "sentences" are table rows run together by PDF extraction; they read as noise in an answer.
+MAX_SENTENCE_CHARS = 320
 
 
 def _stems(text: str) -> set[str]:
@@ -55,7 +57,7 @@ class ExtractiveAnswerer:
         chosen, seen = [], set()
         for candidate in ranked:
             key = candidate[3].lower()
-            if key in seen or len(candidate[3]) < MIN_SENTENCE_CHARS:
+            if key in seen or not MIN_SENTENCE_CHARS <= len(candidate[3]) <= MAX_SENTENCE_CHARS:
                 continue
             seen.add(key)
             chosen.append(candidate)

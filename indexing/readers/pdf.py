@@ -106,7 +106,7 @@ def _page_units(pages: list[str], large_lines: set[str]):
         for line in _clean_lines(text):
             if is_heading(line):
                 if lines:
-                    yield TextUnit(" ".join(lines), page=number, heading=heading)
+                    yield TextUnit("\n".join(lines), page=number, heading=heading)
                     lines = []
                 heading = f"{heading} {line}" if previous_was_heading else line
                 previous_was_heading = True
@@ -114,7 +114,7 @@ def _page_units(pages: list[str], large_lines: set[str]):
                 lines.append(line)
                 previous_was_heading = False
         if lines:
-            yield TextUnit(" ".join(lines), page=number, heading=heading)
+            yield TextUnit("\n".join(lines), page=number, heading=heading)
 
 
 def _clean_lines(text: str) -> list[str]:

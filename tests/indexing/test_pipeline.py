@@ -145,3 +145,14 @@ def test_syncing_a_folder_drops_documents_whose_file_is_gone(service, tiny_corpu
     assert {r.status for r in results} == {UNCHANGED}
     assert service.store.count("druckluft-notiz") == 0
     assert {d.doc_id for d in service.documents()} == {"elsewhere", "klimapakt-ziele", "baeckerei-abwaerme"}
+
+
+def test_changed_chunking_processes_unchanged_files_again(service, tiny_corpus, fake_embedder):
+    service.ingest([tiny_corpus])
+    rechunked = Klimawissen(service.settings.replace(chunk_size=60, chunk_overlap=10), embedder=fake_embedder)
+
+    results = rechunked.ingest([tiny_corpus])
+
+    assert {r.status for r in results} == {UPDATED}
+    for result in results:
+        assert rechunked.store.count(result.doc_id) == result.chunks
