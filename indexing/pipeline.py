@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 ADDED, UPDATED, UNCHANGED, FAILED = "added", "updated", "unchanged", "failed"
 
 # Bump when readers or splitting change what a file turns into: every file is then processed again.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 
 
 @dataclass(frozen=True)

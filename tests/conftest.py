@@ -116,8 +116,11 @@ def fake_embedder() -> HashingEmbedding:
 
 # --- documents made on the spot -------------------------------------------------------------------
 
-def write_pdf(path: Path, pages: list[str], title: str = "", user_password: str = "") -> Path:
-    """A real multi-page PDF (fpdf2), one string per page; optionally encrypted with pypdf (AES-256)."""
+def write_pdf(path: Path, pages: list[str], title: str = "", user_password: str = "", owner_password: str = "") -> Path:
+    """A real multi-page PDF (fpdf2), one string per page; optionally encrypted with pypdf (AES-256).
+
+    With only an owner password the PDF opens without one, as many published company reports do.
+    """
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
@@ -128,11 +131,11 @@ def write_pdf(path: Path, pages: list[str], title: str = "", user_password: str 
         pdf.add_page()
         pdf.multi_cell(0, 6, text)
     pdf.output(str(path))
-    if user_password:
+    if user_password or owner_password:
         import pypdf
 
         writer = pypdf.PdfWriter(clone_from=str(path))
-        writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-256")
+        writer.encrypt(user_password=user_password, owner_password=owner_password or "owner", algorithm="AES-256")
         writer.write(str(path))
     return path
 

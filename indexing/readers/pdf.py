@@ -118,8 +118,9 @@ def _page_units(pages: list[str], large_lines: set[str]):
 
 
 def _clean_lines(text: str) -> list[str]:
-    # Re-join words hyphenated at a line break ("Wärme-\nrückgewinnung"), keep real hyphens ("CO2-\nBilanz").
-    text = re.sub(r"(\w)-\n([a-zäöüß])", r"\1\2", text)
+    # Re-join words hyphenated at a line break ("Wärme-\nrückgewinnung"), but keep real hyphens
+    # ("CO2-\nBilanz") and the German elision before a conjunction ("Energie-\nund Ressourceneffizienz").
+    text = re.sub(r"(\w)-\n(?!(?:und|oder|bis|sowie|bzw)\b)([a-zäöüß])", r"\1\2", text)
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 

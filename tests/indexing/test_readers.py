@@ -97,3 +97,15 @@ def test_pdf_without_text_layer_is_rejected_as_scan(tmp_path):
     pdf.output(str(path))
     with pytest.raises(UnreadableFileError, match="keinen lesbaren Text"):
         read_file(path)
+
+
+def test_pdf_protected_only_by_an_owner_password_is_read(tmp_path, make_pdf):
+    path = make_pdf(tmp_path / "bericht.pdf", ["Nachhaltigkeitsbericht: 12 % weniger Strom."], owner_password="chef")
+    document = read_file(path)
+    assert "12 % weniger Strom" in document.units[0].text
+
+
+def test_pdf_that_needs_a_user_password_is_rejected(tmp_path, make_pdf):
+    path = make_pdf(tmp_path / "geheim.pdf", ["Vertraulich."], user_password="geheim")
+    with pytest.raises(UnreadableFileError, match="passwortgeschützt"):
+        read_file(path)
