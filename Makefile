@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test system-deps corpus lock clean
+.PHONY: install run test eval system-deps corpus lock clean
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ run: install
 
 test: install system-deps
 	$(PY) -m pytest -q
+
+# Retrieval quality and latency, ours vs. the baselines, written to docs/evaluation.{md,json}.
+XQUAD ?= ../shared/eval-data/xquad-de-dev
+eval: install
+	$(VENV)/bin/klimawissen eval --xquad $(XQUAD) --command-line "make eval"
 
 # Rebuild the corpus PDFs from corpus/pdf-sources/.
 corpus: install system-deps

@@ -88,8 +88,16 @@ def _cmd_reindex(args, settings: Settings) -> int:
     return _ingest_with_progress(settings, args.paths, mode="reindex")
 
 
+FILTER_OPTIONS = {"company": "company", "sector": "sector", "measure": "measure_types", "year": "year",
+                  "language": "language", "doc_type": "doc_type"}
+
+
+def _filters(args) -> dict:
+    return {field: getattr(args, option) for option, field in FILTER_OPTIONS.items() if getattr(args, option) is not None}
+
+
 def _cmd_ask(args, settings: Settings) -> int:
-    answer = _service(settings).ask(args.question)
+    answer = _service(settings).ask(args.question, filters=_filters(args))
     if args.json:
         print(json.dumps(_answer_json(answer), ensure_ascii=False, indent=2))
         return 0
@@ -159,6 +167,25 @@ def _cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+def _cmd_eval(args, settings: Settings) -> int:
+    import tempfile
+
+    from eval.datasets import golden_set, xquad_sets
+    from eval.run import markdown_report, run
+
+    with tempfile.TemporaryDirectory(prefix="klimawissen-eval-") as workdir:
+        sets = [golden_set("golden (corpus/)", args.corpus, args.questions)]
+        if args.xquad:
+            sets += xquad_sets(args.xquad, Path(workdir))
+        results = run(sets, Path(workdir), settings.replace(data_dir=Path(workdir)), progress=lambda m: print(m, file=sys.stderr))
+    command = "klimawissen eval " + " ".join(sys.argv[2:]) if args.command_line is None else args.command_line
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "evaluation.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    (args.output / "evaluation.md").write_text(markdown_report(results, command), encoding="utf-8")
+    print(f"Ergebnisse: {args.output / 'evaluation.md'}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="klimawissen", description=__doc__)
     parser.add_argument("--config", type=Path, help="TOML-Konfigurationsdatei (Standard: klimawissen.toml)")
@@ -175,6 +202,12 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="Eine Frage stellen")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="Antwort und Quellen als JSON")
+    ask.add_argument("--company", help="nur Dokumente dieses Unternehmens")
+    ask.add_argument("--sector", help="nur diese Branche, z. B. logistics (siehe corpus/README.md)")
+    ask.add_argument("--measure", help="nur diese Maßnahmenart, z. B. heat-pump")
+    ask.add_argument("--year", type=int)
+    ask.add_argument("--language", choices=["de", "en"])
+    ask.add_argument("--doc-type", dest="doc_type", choices=["pact", "case-study", "guide", "meeting-notes"])
     ask.set_defaults(handler=_cmd_ask)
 
     docs = commands.add_parser("docs", help="Dokumente verwalten")
@@ -185,6 +218,14 @@ def _parser() -> argparse.ArgumentParser:
     docs_delete = docs_commands.add_parser("delete", help="Ein Dokument mit allen Abschnitten löschen")
     docs_delete.add_argument("doc_id")
     docs_delete.set_defaults(handler=_cmd_docs_delete)
+
+    evaluate = commands.add_parser("eval", help="Retrieval messen: Klimawissen gegen BM25 und Dense-Baseline")
+    evaluate.add_argument("--corpus", type=Path, default=Path("corpus/documents"))
+    evaluate.add_argument("--questions", type=Path, default=Path("eval/golden"), help="Fragen (.jsonl oder Ordner)")
+    evaluate.add_argument("--xquad", type=Path, help="Ordner mit XQuAD (contexts_de.jsonl, questions_*.jsonl)")
+    evaluate.add_argument("--output", type=Path, default=Path("docs"))
+    evaluate.add_argument("--command-line", help="der Befehl, der im Bericht genannt wird")
+    evaluate.set_defaults(handler=_cmd_eval)
 
     serve = commands.add_parser("serve", help="Den Web-Chat starten")
     serve.add_argument("--host")

@@ -36,6 +36,11 @@ class Settings:
     # Splitting, in tokens of the tiktoken cl100k tokenizer llama-index uses.
     chunk_size: int = 220
     chunk_overlap: int = 40
+    # Retrieval: "rrf" or "weighted" fusion of dense and keyword candidates (see docs/evaluation.md).
+    fusion: str = "rrf"
+    keyword_weight: float = 1.0
+    # Below this best dense similarity the assistant says it found nothing (calibrated by `make eval`).
+    min_relevance: float = 0.0
     # Answering.
     top_k: int = 5
     answer_sentences: int = 3

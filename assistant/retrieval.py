@@ -1,12 +1,28 @@
-"""Retrieval: the passages that best match a question, most relevant first."""
+"""Retrieval: the passages that best match a question, most relevant first.
+
+Dense (e5) and keyword (BM25) candidates are fused; metadata filters narrow both; for questions
+asking for examples the result is spread over different documents. The result carries a relevance
+signal (the best dense similarity) that the answer step uses to say "nothing found".
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from indexing.embedding import LocalEmbedding
-from indexing.store import ChunkStore
+from indexing.keyword import FILTER_COLUMNS, KeywordIndex
+from indexing.store import ChunkStore, StoredChunk
+
+# How many candidates each retriever contributes before fusion.
+CANDIDATES = 40
+RRF_K = 60
+_EXAMPLES_QUESTION = re.compile(
+    r"\b(beispiele?|examples?|welche (partner|unternehmen|firmen|betriebe)|which (partners|companies|firms))\b",
+    re.IGNORECASE,
+)
+_ENGLISH_HINTS = re.compile(r"\b(the|what|which|how|did|does|who|when|where|why|is|are|was|were)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,14 +49,115 @@ class Passage:
         return str(self.metadata.get("heading", ""))
 
 
+@dataclass
+class Retrieval:
+    query: str
+    passages: list[Passage] = field(default_factory=list)
+    relevance: float = 0.0  # best dense similarity of the question to any passage (0 when nothing matched)
+
+
+def chroma_where(filters: dict[str, Any]) -> dict | None:
+    """Our filter dict as a Chroma `where` clause (measure_types is a list: matched with $contains)."""
+    clauses = []
+    for column, value in filters.items():
+        if column not in FILTER_COLUMNS:
+            raise ValueError(f"unknown filter '{column}'")
+        clauses.append({column: {"$contains": value}} if column == "measure_types" else {column: value})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def is_examples_question(question: str) -> bool:
+    return bool(_EXAMPLES_QUESTION.search(question))
+
+
+def looks_english(question: str) -> bool:
+    return len(_ENGLISH_HINTS.findall(question)) >= 2 or bool(re.match(r"(?i)(what|which|how|who|when|where|why)\b", question))
+
+
 class DenseRetriever:
+    """Vector search only: the embedder's nearest chunks."""
+
     def __init__(self, store: ChunkStore, embedder: LocalEmbedding):
         self.store = store
         self.embedder = embedder
 
-    def retrieve(self, question: str, k: int, where: dict | None = None) -> list[Passage]:
+    def search(self, question: str, k: int, filters: dict[str, Any] | None = None) -> list[StoredChunk]:
         vector = self.embedder.get_query_embedding(question)
-        return [
-            Passage(chunk.chunk_id, chunk.text, chunk.score, chunk.metadata)
-            for chunk in self.store.query(vector, k, where)
+        return self.store.query(vector, k, chroma_where(filters or {}))
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        store: ChunkStore,
+        keyword: KeywordIndex,
+        embedder: LocalEmbedding,
+        fusion: str = "rrf",
+        keyword_weight: float = 1.0,
+        cross_lingual_keyword_weight: float = 0.3,
+    ):
+        self.store = store
+        self.keyword = keyword
+        self.dense = DenseRetriever(store, embedder)
+        self.fusion = fusion
+        self.keyword_weight = keyword_weight
+        self.cross_lingual_keyword_weight = cross_lingual_keyword_weight
+
+    def retrieve(
+        self, question: str, k: int, filters: dict[str, Any] | None = None, diverse: bool | None = None
+    ) -> Retrieval:
+        filters = filters or {}
+        dense = self.dense.search(question, CANDIDATES, filters)
+        keyword = self.keyword.search(question, CANDIDATES, filters)
+        # An English question over mostly German text: BM25 can only match names and numbers.
+        weight = self.cross_lingual_keyword_weight if looks_english(question) else self.keyword_weight
+        scores = self._fuse(dense, keyword, weight)
+        chunks = {chunk.chunk_id: chunk for chunk in dense}
+        missing = [hit.chunk_id for hit in keyword if hit.chunk_id not in chunks]
+        chunks.update(self.store.get(missing))
+        dense_scores = {chunk.chunk_id: chunk.score for chunk in dense}
+        ranked = [
+            Passage(cid, chunks[cid].text, dense_scores.get(cid, 0.0), chunks[cid].metadata)
+            for cid in sorted(scores, key=scores.get, reverse=True)
+            if cid in chunks
         ]
+        if diverse if diverse is not None else is_examples_question(question):
+            ranked = one_per_document(ranked)
+        relevance = max(dense_scores.values(), default=0.0)
+        return Retrieval(question, ranked[:k], relevance)
+
+    def _fuse(self, dense: list[StoredChunk], keyword: list, keyword_weight: float) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        if self.fusion == "rrf":
+            for rank, chunk in enumerate(dense):
+                scores[chunk.chunk_id] = scores.get(chunk.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            for rank, hit in enumerate(keyword):
+                scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + keyword_weight / (RRF_K + rank + 1)
+            return scores
+        if self.fusion == "weighted":
+            # Min-max normalise each list, then add: keeps the size of score gaps that RRF throws away.
+            lists = (([(c.chunk_id, c.score) for c in dense], 1.0), ([(h.chunk_id, h.score) for h in keyword], keyword_weight))
+            for items, weight in lists:
+                for cid, normalised in _min_max(items):
+                    scores[cid] = scores.get(cid, 0.0) + weight * normalised
+            return scores
+        raise ValueError(f"unknown fusion '{self.fusion}': use 'rrf' or 'weighted'")
+
+
+def _min_max(items: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    if not items:
+        return []
+    low, high = min(v for _, v in items), max(v for _, v in items)
+    return [(cid, (v - low) / (high - low) if high > low else 1.0) for cid, v in items]
+
+
+def one_per_document(passages: list[Passage]) -> list[Passage]:
+    """Best passage of each document first, then the rest: examples from many partners, not one."""
+    seen: set[str] = set()
+    first, rest = [], []
+    for passage in passages:
+        (rest if passage.doc_id in seen else first).append(passage)
+        seen.add(passage.doc_id)
+    return first + rest

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from assistant.answering import Answer, ExtractiveAnswerer
 from assistant.config import Settings
 from assistant.offline import enforce_offline
-from assistant.retrieval import DenseRetriever
+from assistant.conversation import standalone_query
+from assistant.retrieval import HybridRetriever, Retrieval
 from indexing.embedding import LocalEmbedding, make_embedder
+from indexing.keyword import KeywordIndex
 from indexing.pipeline import FileResult, IngestPipeline, ProgressCallback
 from indexing.registry import DocumentRecord, Registry
 from indexing.splitting import Chunker
@@ -47,13 +49,18 @@ class Klimawissen:
         return ChunkStore(self.chroma_client, self.settings.collection, self.embedder.identity)
 
     @cached_property
-    def pipeline(self) -> IngestPipeline:
-        chunker = Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
-        return IngestPipeline(self.registry, self.store, self.embedder, chunker)
+    def keyword(self) -> KeywordIndex:
+        return KeywordIndex(self.settings.registry_path)
 
     @cached_property
-    def retriever(self) -> DenseRetriever:
-        return DenseRetriever(self.store, self.embedder)
+    def pipeline(self) -> IngestPipeline:
+        chunker = Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
+        return IngestPipeline(self.registry, self.store, self.keyword, self.embedder, chunker)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        s = self.settings
+        return HybridRetriever(self.store, self.keyword, self.embedder, s.fusion, s.keyword_weight)
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
@@ -70,6 +77,7 @@ class Klimawissen:
         """Start over: drop all chunks and registry rows (e.g. after changing the embedder), then ingest."""
         drop_collection(self.chroma_client, self.settings.collection)
         self.registry.clear()
+        self.keyword.clear()
         for part in ("store", "pipeline", "retriever"):
             self.__dict__.pop(part, None)
         return self.ingest(paths, progress)
@@ -79,10 +87,20 @@ class Klimawissen:
         self.store.count()
         self.embedder.get_query_embedding("Aufwärmen")
 
-    def ask(self, question: str) -> Answer:
-        question = question.strip()
-        passages = self.retriever.retrieve(question, self.settings.top_k) if question else []
-        return self.answerer.answer(question, passages)
+    def retrieve(
+        self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None
+    ) -> Retrieval:
+        """Passages for a question; `history` holds the earlier questions of the conversation."""
+        query = standalone_query(question.strip(), history or [])
+        if not query:
+            return Retrieval(query)
+        return self.retriever.retrieve(query, self.settings.top_k, filters)
+
+    def ask(self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None) -> Answer:
+        retrieval = self.retrieve(question, history, filters)
+        if retrieval.passages and retrieval.relevance < self.settings.min_relevance:
+            return self.answerer.nothing_found(question.strip(), retrieval.passages)
+        return self.answerer.answer(question.strip(), retrieval.passages)
 
     def documents(self) -> list[DocumentRecord]:
         return self.registry.all()

@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 
 from indexing.embedding import LocalEmbedding
 from indexing.errors import IngestError, UnsupportedFileError
+from indexing.keyword import KeywordIndex
 from indexing.readers import SUPPORTED_EXTENSIONS, read_file
 from indexing.readers.base import content_hash
 from indexing.registry import INDEXING, READY, Registry
@@ -63,9 +64,12 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
 
 
 class IngestPipeline:
-    def __init__(self, registry: Registry, store: ChunkStore, embedder: LocalEmbedding, chunker: Chunker):
+    def __init__(
+        self, registry: Registry, store: ChunkStore, keyword: KeywordIndex, embedder: LocalEmbedding, chunker: Chunker
+    ):
         self.registry = registry
         self.store = store
+        self.keyword = keyword
         self.embedder = embedder
         self.chunker = chunker
         # Files indexed by another reader version or chunking are not "unchanged", even with equal bytes.
@@ -107,6 +111,8 @@ class IngestPipeline:
         self.registry.upsert(document.doc_id, status=INDEXING, **record)
         self.store.delete_document(document.doc_id)
         self.store.add(nodes, embeddings)
+        self.keyword.delete_document(document.doc_id)
+        self.keyword.add(nodes)
         self.registry.upsert(document.doc_id, status=READY, **record)
         log.info("indexed %s as %s (%d chunks)", path, document.doc_id, len(nodes))
         return FileResult(path, UPDATED if previous else ADDED, document.doc_id, document.title, len(nodes))
@@ -126,5 +132,6 @@ class IngestPipeline:
         """Remove a document and every chunk of it; False if it was not known."""
         known = self.registry.get(doc_id) is not None or self.store.count(doc_id) > 0
         self.store.delete_document(doc_id)
+        self.keyword.delete_document(doc_id)
         self.registry.delete(doc_id)
         return known

@@ -51,5 +51,7 @@ def chunk_id(doc_id: str, index: int) -> str:
 def embedding_text(node: TextNode) -> str:
     """What the embedder sees: title and section give a short chunk the context a reader would have."""
     meta = node.metadata
-    context = " – ".join(part for part in (meta.get("title"), meta.get("heading")) if part)
+    # A title that is only the file name (see document_metadata) tells the embedder nothing.
+    title = meta.get("title") if meta.get("title") != meta.get("doc_id") else ""
+    context = " – ".join(part for part in (title, meta.get("heading")) if part)
     return f"{context}\n{node.text}" if context else node.text

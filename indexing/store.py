@@ -94,6 +94,16 @@ class ChunkStore:
     def count(self, doc_id: str | None = None) -> int:
         return self.collection.count() if doc_id is None else len(self.chunk_ids(doc_id))
 
+    def get(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """Text and metadata of the given chunks (score 0: they were not found by similarity)."""
+        if not chunk_ids:
+            return {}
+        result = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        return {
+            cid: StoredChunk(cid, text, dict(meta or {}), 0.0)
+            for cid, text, meta in zip(result["ids"], result["documents"], result["metadatas"])
+        }
+
     def query(self, embedding: Sequence[float], k: int, where: dict | None = None) -> list[StoredChunk]:
         if k <= 0 or self.collection.count() == 0:
             return []

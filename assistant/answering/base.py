@@ -15,3 +15,4 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     backend: str = "extractive"
+    abstained: bool = False  # True when the documents do not answer the question

@@ -42,9 +42,17 @@ class ExtractiveAnswerer:
     def __init__(self, max_sentences: int = 3):
         self.max_sentences = max_sentences
 
+    def nothing_found(self, question: str, passages: list[Passage]) -> Answer:
+        """Say plainly that the documents do not answer this, and name the nearest topics they do cover."""
+        titles = list(dict.fromkeys(passage.title for passage in passages))[:3]
+        text = "In den Dokumenten wurde dazu nichts gefunden."
+        if titles:
+            text += " Am nächsten kommen: " + "; ".join(titles) + "."
+        return Answer(question, text, [], passages, abstained=True)
+
     def answer(self, question: str, passages: list[Passage]) -> Answer:
         if not passages:
-            return Answer(question, "In den Dokumenten wurde dazu nichts gefunden.", [], passages)
+            return self.nothing_found(question, passages)
         query = _stems(question)
         candidates = []
         for rank, passage in enumerate(passages):

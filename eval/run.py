@@ -1,0 +1,138 @@
+"""`klimawissen eval`: our retriever and the baselines, side by side, in one process and one run.
+
+Writes the figures as JSON and as a Markdown report (docs/evaluation.json, docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.service import Klimawissen
+from eval.datasets import EvalSet
+from eval.golden import GoldenQuestion
+from eval.metrics import (
+    abstention_scores, average, calibrate_threshold, doc_ranking, page_ranking, percentile, ranking_scores,
+    relevant_items,
+)
+from eval.systems import DEPTH, Bm25Baseline, DenseBaseline, Ours
+
+
+def index_corpus(corpus_dir: Path, data_dir: Path, base: Settings) -> Klimawissen:
+    service = Klimawissen(base.replace(data_dir=data_dir, top_k=DEPTH))
+    results = service.ingest([corpus_dir])
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise RuntimeError(f"{len(failed)} files of {corpus_dir} failed to index: {failed[0].message}")
+    return service
+
+
+def histories(questions: list[GoldenQuestion]) -> dict[str, list[str]]:
+    """The earlier question of each follow-up's conversation (follow-ups come right after their parent)."""
+    text = {q.id: q.question for q in questions}
+    return {q.id: [text[q.follow_up_of]] if q.follow_up_of else [] for q in questions}
+
+
+def evaluate_system(system, eval_set: EvalSet) -> dict:
+    history = histories(eval_set.questions)
+    rows, latencies, relevance, answerable, ids = [], [], [], [], []
+    for question in eval_set.questions:
+        started = time.perf_counter()
+        hits, signal = system.search(question.question, history[question.id])
+        latencies.append((time.perf_counter() - started) * 1000)
+        relevance.append(signal)
+        answerable.append(question.type != "unanswerable")
+        ids.append(question.id)
+        if question.type == "unanswerable":
+            continue
+        doc = ranking_scores(doc_ranking(hits), relevant_items(question, "doc"))
+        page = ranking_scores(page_ranking(hits), relevant_items(question, "page"))
+        rows.append((question, {**{f"doc {k}": v for k, v in doc.items()}, **{f"page {k}": v for k, v in page.items()}}))
+    groups: dict[str, list] = defaultdict(list)
+    for question, scores in rows:
+        groups["all answerable"].append(scores)
+        groups[f"type: {question.type}"].append(scores)
+        groups[f"language: {question.language}"].append(scores)
+        groups["standalone (not follow-up)" if question.type != "follow-up" else "follow-up"].append(scores)
+    report = {
+        "questions": len(eval_set.questions),
+        "answerable": len(rows),
+        "metrics": {name: average(group) for name, group in sorted(groups.items())},
+        "latency_ms": {"p50": round(percentile(latencies, 0.5), 1), "p95": round(percentile(latencies, 0.95), 1)},
+    }
+    if not all(answerable):
+        report["abstention"] = abstention_report(ids, relevance, answerable)
+    return report
+
+
+def abstention_report(ids: list[str], relevance: list[float], answerable: list[bool]) -> dict:
+    """Threshold calibrated on part A of the golden set (ga-*), measured on part B (gb-*) and on all."""
+    part_a = [i for i, qid in enumerate(ids) if qid.startswith("ga-")]
+    part_b = [i for i, qid in enumerate(ids) if not qid.startswith("ga-")]
+    pick = lambda values, idx: [values[i] for i in idx]  # noqa: E731
+    threshold = calibrate_threshold(pick(relevance, part_a), pick(answerable, part_a)) if part_a else 0.0
+    return {
+        "calibrated_on": "ga-* (part A)",
+        "held_out (gb-*)": abstention_scores(pick(relevance, part_b), pick(answerable, part_b), threshold),
+        "all questions": abstention_scores(relevance, answerable, threshold),
+    }
+
+
+def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print) -> dict:
+    results: dict = {"machine": f"{platform.machine()}, {platform.python_version()}", "sets": {}}
+    services: dict[Path, tuple] = {}
+    for eval_set in sets:
+        if eval_set.corpus_dir not in services:
+            progress(f"indexing {eval_set.corpus_dir} …")
+            started = time.perf_counter()
+            service = index_corpus(eval_set.corpus_dir, workdir / f"index-{len(services)}", base)
+            service.warm_up()
+            systems = [Ours(service), Bm25Baseline(service), DenseBaseline(service)]
+            services[eval_set.corpus_dir] = (service, systems)
+            progress(f"  {service.store.count()} chunks in {time.perf_counter() - started:.0f} s")
+        _, systems = services[eval_set.corpus_dir]
+        results["sets"][eval_set.name] = {}
+        for system in systems:
+            progress(f"{eval_set.name}: {system.name} …")
+            results["sets"][eval_set.name][system.name] = evaluate_system(system, eval_set)
+    return results
+
+
+KEY_METRICS = (
+    "doc recall@1", "doc recall@5", "doc hit@5", "doc mrr", "doc ndcg@10",
+    "page recall@1", "page recall@5", "page hit@5", "page mrr",
+)
+
+
+def markdown_report(results: dict, command: str) -> str:
+    lines = [
+        "# Retrieval evaluation",
+        "",
+        f"Produced by `{command}` on this project's 2-core machine ({results['machine']}).",
+        "All systems search the same chunks with the same e5 vectors, in one process and one run.",
+        "Recall@k counts the share of expected documents (or pages/sections) in the top k.",
+        "",
+    ]
+    for set_name, systems in results["sets"].items():
+        lines += [f"## {set_name}", ""]
+        first = next(iter(systems.values()))
+        lines.append(f"{first['questions']} questions, {first['answerable']} answerable.")
+        lines.append("")
+        header = "| system | group | " + " | ".join(KEY_METRICS) + " | p50 ms | p95 ms |"
+        lines += [header, "|" + "---|" * (len(KEY_METRICS) + 4)]
+        for system_name, report in systems.items():
+            for group, metrics in report["metrics"].items():
+                if group != "all answerable" and not set_name.startswith("golden"):
+                    continue
+                cells = " | ".join(f"{metrics.get(m, 0):.3f}" for m in KEY_METRICS)
+                latency = report["latency_ms"] if group == "all answerable" else {"p50": "", "p95": ""}
+                lines.append(f"| {system_name} | {group} | {cells} | {latency['p50']} | {latency['p95']} |")
+        for system_name, report in systems.items():
+            if "abstention" in report:
+                lines += ["", f"Abstention ({system_name}): `{json.dumps(report['abstention'])}`"]
+        lines.append("")
+    return "\n".join(lines)

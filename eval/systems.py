@@ -1,0 +1,82 @@
+"""The retrievers under measurement: ours, and the two baselines on the very same chunks and vectors."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from assistant.service import Klimawissen
+from eval.metrics import Hit
+
+DEPTH = 30  # passages per question: enough for a document ranking ten deep
+
+
+class System(Protocol):
+    name: str
+
+    def search(self, question: str, history: list[str]) -> tuple[list[Hit], float]:
+        """Ranked hits and a relevance signal (0 where the system has none)."""
+
+
+def _hit(metadata: dict) -> Hit:
+    return Hit(str(metadata.get("doc_id", "")), metadata.get("page"), str(metadata.get("heading", "")))
+
+
+class Ours:
+    name = "klimawissen (hybrid)"
+
+    def __init__(self, service: Klimawissen):
+        self.service = service
+
+    def search(self, question: str, history: list[str]) -> tuple[list[Hit], float]:
+        retrieval = self.service.retrieve(question, history)
+        return [_hit(p.metadata) for p in retrieval.passages], retrieval.relevance
+
+
+def _all_chunks(service: Klimawissen, include_embeddings: bool = False) -> dict:
+    include = ["documents", "metadatas"] + (["embeddings"] if include_embeddings else [])
+    return service.store.collection.get(include=include)
+
+
+class Bm25Baseline:
+    """BM25 only (bm25s, lower-cased word tokens, no stemming): the classic keyword baseline."""
+
+    name = "BM25 only (bm25s)"
+
+    def __init__(self, service: Klimawissen):
+        import bm25s
+
+        chunks = _all_chunks(service)
+        self._metadatas = chunks["metadatas"]
+        self._bm25s = bm25s
+        self._index = bm25s.BM25()
+        self._index.index(bm25s.tokenize(chunks["documents"], stopwords=None, show_progress=False), show_progress=False)
+
+    def search(self, question: str, history: list[str]) -> tuple[list[Hit], float]:
+        tokens = self._bm25s.tokenize([question], stopwords=None, show_progress=False)
+        k = min(DEPTH, len(self._metadatas))
+        results, scores = self._index.retrieve(tokens, k=k, show_progress=False)
+        return [_hit(self._metadatas[i]) for i, s in zip(results[0], scores[0]) if s > 0], 0.0
+
+
+class DenseBaseline:
+    """Dense only, as plain llama-index does it: VectorStoreIndex retrieval with the same embedder and vectors."""
+
+    name = "dense only (llama-index VectorStoreIndex)"
+
+    def __init__(self, service: Klimawissen):
+        from llama_index.core import VectorStoreIndex
+        from llama_index.core.schema import TextNode
+
+        chunks = _all_chunks(service, include_embeddings=True)
+        nodes = [
+            TextNode(id_=cid, text=text, metadata=meta, embedding=list(vector))
+            for cid, text, meta, vector in zip(
+                chunks["ids"], chunks["documents"], chunks["metadatas"], chunks["embeddings"]
+            )
+        ]
+        index = VectorStoreIndex(nodes, embed_model=service.embedder)
+        self._retriever = index.as_retriever(similarity_top_k=DEPTH)
+
+    def search(self, question: str, history: list[str]) -> tuple[list[Hit], float]:
+        results = self._retriever.retrieve(question)
+        return [_hit(r.node.metadata) for r in results], (results[0].score if results else 0.0)

@@ -1,0 +1,81 @@
+"""Hybrid retrieval on real Chroma and the real keyword index (fake embedder: the fusion is under test)."""
+
+import pytest
+
+from assistant.retrieval import chroma_where, is_examples_question, looks_english, one_per_document
+from assistant.retrieval import Passage
+from assistant.service import Klimawissen
+
+CASES = {
+    "cs-a.md": ("Bäckerei A", "food-production", "waste-heat-recovery", 2023,
+                "Die Bäckerei A nutzt die Abwärme ihrer Öfen. Die Wärmerückgewinnung spart 120 MWh Erdgas."),
+    "cs-b.md": ("Druckerei B", "printing", "waste-heat-recovery", 2024,
+                "Die Druckerei B gewinnt Abwärme aus den Kompressoren zurück und heizt damit die Halle."),
+    "cs-c.md": ("Spedition C", "logistics", "fleet-electrification", 2024,
+                "Die Spedition C hat zwölf Transporter durch Elektrofahrzeuge ersetzt."),
+}
+
+
+@pytest.fixture
+def service(settings, fake_embedder, tmp_path):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for name, (company, sector, measure, year, body) in CASES.items():
+        text = "\n".join(body.split(". "))
+        (folder / name).write_text(
+            f"---\ntitle: {company}\ncompany: {company}\nsector: {sector}\nmeasure_types: [{measure}]\n"
+            f"year: {year}\nlanguage: de\ndoc_type: case-study\n---\n## Maßnahme\n{body}\n\n## Mehr\n{text} Weitere Details.\n",
+            encoding="utf-8",
+        )
+    service = Klimawissen(settings.replace(top_k=5), embedder=fake_embedder)
+    assert all(r.ok for r in service.ingest([folder]))
+    return service
+
+
+def test_keyword_and_dense_candidates_are_fused(service):
+    retrieval = service.retrieve("Wärmerückgewinnungsanlage Bäckerei")
+    assert retrieval.passages[0].doc_id == "cs-a"
+    assert retrieval.relevance > 0
+
+
+def test_filters_apply_to_both_retrievers(service):
+    for filters, expected in [
+        ({"sector": "printing"}, {"cs-b"}),
+        ({"measure_types": "fleet-electrification"}, {"cs-c"}),
+        ({"year": 2024, "measure_types": "waste-heat-recovery"}, {"cs-b"}),
+    ]:
+        retrieval = service.retrieve("Abwärme Transporter Halle", filters=filters)
+        assert {p.doc_id for p in retrieval.passages} == expected, filters
+
+
+def test_examples_questions_spread_over_documents(service):
+    retrieval = service.retrieve("Welche Beispiele für Abwärme gibt es?")
+    first_two = [p.doc_id for p in retrieval.passages[:2]]
+    assert sorted(first_two) == ["cs-a", "cs-b"]
+
+
+def test_follow_up_is_retrieved_with_the_previous_question(service):
+    alone = service.retrieve("Und wie viele hat sie ersetzt?")
+    with_history = service.retrieve("Und wie viele hat sie ersetzt?", history=["Was hat die Spedition C umgestellt?"])
+    assert with_history.passages[0].doc_id == "cs-c"
+    assert with_history.query != alone.query
+
+
+def test_below_the_relevance_threshold_the_answer_says_nothing_was_found(service):
+    strict = Klimawissen(service.settings.replace(min_relevance=1.01), embedder=service.embedder)
+    answer = strict.ask("Abwärme der Bäckerei")
+    assert answer.abstained and answer.citations == []
+    assert "nichts gefunden" in answer.text and "Bäckerei A" in answer.text
+
+
+def test_helpers():
+    assert chroma_where({}) is None
+    assert chroma_where({"sector": "x", "measure_types": "y"}) == {
+        "$and": [{"sector": "x"}, {"measure_types": {"$contains": "y"}}]
+    }
+    with pytest.raises(ValueError, match="unknown filter"):
+        chroma_where({"colour": "green"})
+    assert is_examples_question("Give me two examples of heat pumps") and not is_examples_question("Was kostet das?")
+    assert looks_english("What did the logistics partners do?") and not looks_english("Was hat die Spedition gemacht?")
+    passages = [Passage(str(i), "", 0.0, {"doc_id": d}) for i, d in enumerate("aab")]
+    assert [p.doc_id for p in one_per_document(passages)] == ["a", "b", "a"]
