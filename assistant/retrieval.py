@@ -8,21 +8,22 @@ signal (the best dense similarity) that the answer step uses to say "nothing fou
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from indexing.embedding import LocalEmbedding
 from indexing.keyword import FILTER_COLUMNS, KeywordIndex
+from indexing.language import detect_language
 from indexing.store import ChunkStore, StoredChunk
 
 # How many candidates each retriever contributes before fusion.
 CANDIDATES = 40
 RRF_K = 60
+CORPUS_LANGUAGES = ("de", "en")
 _EXAMPLES_QUESTION = re.compile(
     r"\b(beispiele?|examples?|welche (partner|unternehmen|firmen|betriebe)|which (partners|companies|firms))\b",
     re.IGNORECASE,
 )
-_ENGLISH_HINTS = re.compile(r"\b(the|what|which|how|did|does|who|when|where|why|is|are|was|were)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,6 @@ def is_examples_question(question: str) -> bool:
     return bool(_EXAMPLES_QUESTION.search(question))
 
 
-def looks_english(question: str) -> bool:
-    return len(_ENGLISH_HINTS.findall(question)) >= 2 or bool(re.match(r"(?i)(what|which|how|who|when|where|why)\b", question))
-
-
 class DenseRetriever:
     """Vector search only: the embedder's nearest chunks."""
 
@@ -83,9 +80,16 @@ class DenseRetriever:
         self.store = store
         self.embedder = embedder
 
-    def search(self, question: str, k: int, filters: dict[str, Any] | None = None) -> list[StoredChunk]:
+    def search(
+        self, question: str, k: int, filters: dict[str, Any] | None = None, per_language: tuple[str, ...] = ()
+    ) -> list[StoredChunk]:
+        """The k nearest chunks; with `per_language`, the k nearest in each of those languages."""
         vector = self.embedder.get_query_embedding(question)
-        return self.store.query(vector, k, chroma_where(filters or {}))
+        filters = filters or {}
+        if not per_language or "language" in filters:
+            return self.store.query(vector, k, chroma_where(filters))
+        chunks = [c for lang in per_language for c in self.store.query(vector, k, chroma_where({**filters, "language": lang}))]
+        return sorted(chunks, key=lambda c: c.score, reverse=True)
 
 
 class HybridRetriever:
@@ -94,9 +98,10 @@ class HybridRetriever:
         store: ChunkStore,
         keyword: KeywordIndex,
         embedder: LocalEmbedding,
-        fusion: str = "rrf",
-        keyword_weight: float = 1.0,
-        cross_lingual_keyword_weight: float = 0.3,
+        fusion: str = "weighted",
+        keyword_weight: float = 0.6,
+        cross_lingual_keyword_weight: float = 0.1,
+        cross_lingual_boost: float = 0.0,
     ):
         self.store = store
         self.keyword = keyword
@@ -104,16 +109,21 @@ class HybridRetriever:
         self.fusion = fusion
         self.keyword_weight = keyword_weight
         self.cross_lingual_keyword_weight = cross_lingual_keyword_weight
+        self.cross_lingual_boost = cross_lingual_boost
 
     def retrieve(
         self, question: str, k: int, filters: dict[str, Any] | None = None, diverse: bool | None = None
     ) -> Retrieval:
         filters = filters or {}
-        dense = self.dense.search(question, CANDIDATES, filters)
+        # e5 favours passages in the question's own language: with a boost, candidates are drawn from
+        # each language separately so that the other language's best passages are there to be boosted.
+        per_language = CORPUS_LANGUAGES if self.cross_lingual_boost else ()
+        dense = self.dense.search(question, CANDIDATES, filters, per_language)
         keyword = self.keyword.search(question, CANDIDATES, filters)
+        language = detect_language(question)
         # An English question over mostly German text: BM25 can only match names and numbers.
-        weight = self.cross_lingual_keyword_weight if looks_english(question) else self.keyword_weight
-        scores = self._fuse(dense, keyword, weight)
+        weight = self.cross_lingual_keyword_weight if language == "en" else self.keyword_weight
+        scores = self._fuse(self._balance_languages(dense, language), keyword, weight)
         chunks = {chunk.chunk_id: chunk for chunk in dense}
         missing = [hit.chunk_id for hit in keyword if hit.chunk_id not in chunks]
         chunks.update(self.store.get(missing))
@@ -127,6 +137,17 @@ class HybridRetriever:
             ranked = one_per_document(ranked)
         relevance = max(dense_scores.values(), default=0.0)
         return Retrieval(question, ranked[:k], relevance)
+
+    def _balance_languages(self, dense: list[StoredChunk], language: str) -> list[StoredChunk]:
+        """e5 rates a passage in the question's own language higher than an equally good translation;
+        a small boost for passages in the other language evens that out (tuned in docs/evaluation.md)."""
+        if not self.cross_lingual_boost:
+            return dense
+        adjusted = [
+            replace(c, score=c.score + self.cross_lingual_boost) if c.metadata.get("language", language) != language else c
+            for c in dense
+        ]
+        return sorted(adjusted, key=lambda c: c.score, reverse=True)
 
     def _fuse(self, dense: list[StoredChunk], keyword: list, keyword_weight: float) -> dict[str, float]:
         scores: dict[str, float] = {}

@@ -60,7 +60,10 @@ class Klimawissen:
     @cached_property
     def retriever(self) -> HybridRetriever:
         s = self.settings
-        return HybridRetriever(self.store, self.keyword, self.embedder, s.fusion, s.keyword_weight)
+        return HybridRetriever(
+            self.store, self.keyword, self.embedder, s.fusion, s.keyword_weight, s.cross_lingual_keyword_weight,
+            s.cross_lingual_boost,
+        )
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

@@ -19,7 +19,7 @@ from eval.metrics import (
     abstention_scores, average, calibrate_threshold, doc_ranking, page_ranking, percentile, ranking_scores,
     relevant_items,
 )
-from eval.systems import DEPTH, Bm25Baseline, DenseBaseline, Ours
+from eval.systems import DEPTH, Bm25Baseline, DenseBaseline, Ours, ablations
 
 
 def index_corpus(corpus_dir: Path, data_dir: Path, base: Settings) -> Klimawissen:
@@ -64,21 +64,22 @@ def evaluate_system(system, eval_set: EvalSet) -> dict:
         "metrics": {name: average(group) for name, group in sorted(groups.items())},
         "latency_ms": {"p50": round(percentile(latencies, 0.5), 1), "p95": round(percentile(latencies, 0.95), 1)},
     }
-    if not all(answerable):
-        report["abstention"] = abstention_report(ids, relevance, answerable)
+    if not all(answerable) and hasattr(system, "threshold"):
+        report["abstention"] = abstention_report(ids, relevance, answerable, system.threshold)
     return report
 
 
-def abstention_report(ids: list[str], relevance: list[float], answerable: list[bool]) -> dict:
-    """Threshold calibrated on part A of the golden set (ga-*), measured on part B (gb-*) and on all."""
+def abstention_report(ids: list[str], relevance: list[float], answerable: list[bool], configured: float) -> dict:
+    """The configured threshold, and one calibrated on part A of the golden set (ga-*) measured on part B."""
     part_a = [i for i, qid in enumerate(ids) if qid.startswith("ga-")]
     part_b = [i for i, qid in enumerate(ids) if not qid.startswith("ga-")]
     pick = lambda values, idx: [values[i] for i in idx]  # noqa: E731
     threshold = calibrate_threshold(pick(relevance, part_a), pick(answerable, part_a)) if part_a else 0.0
     return {
-        "calibrated_on": "ga-* (part A)",
-        "held_out (gb-*)": abstention_scores(pick(relevance, part_b), pick(answerable, part_b), threshold),
-        "all questions": abstention_scores(relevance, answerable, threshold),
+        "configured (min_relevance)": abstention_scores(relevance, answerable, configured),
+        "calibrated on ga-*, measured on gb-*": abstention_scores(
+            pick(relevance, part_b), pick(answerable, part_b), threshold
+        ),
     }
 
 
@@ -91,7 +92,7 @@ def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print) -> d
             started = time.perf_counter()
             service = index_corpus(eval_set.corpus_dir, workdir / f"index-{len(services)}", base)
             service.warm_up()
-            systems = [Ours(service), Bm25Baseline(service), DenseBaseline(service)]
+            systems = [Ours(service), Bm25Baseline(service), DenseBaseline(service), *ablations(service)]
             services[eval_set.corpus_dir] = (service, systems)
             progress(f"  {service.store.count()} chunks in {time.perf_counter() - started:.0f} s")
         _, systems = services[eval_set.corpus_dir]
@@ -133,6 +134,12 @@ def markdown_report(results: dict, command: str) -> str:
                 lines.append(f"| {system_name} | {group} | {cells} | {latency['p50']} | {latency['p95']} |")
         for system_name, report in systems.items():
             if "abstention" in report:
-                lines += ["", f"Abstention ({system_name}): `{json.dumps(report['abstention'])}`"]
+                lines += ["", f"Abstention on unanswerable questions ({system_name}):", "",
+                          "| threshold | value | precision | recall | false abstentions |", "|---|---|---|---|---|"]
+                for label, values in report["abstention"].items():
+                    lines.append(
+                        f"| {label} | {values['threshold']} | {values['abstention_precision']:.3f} | "
+                        f"{values['abstention_recall']:.3f} | {values['false_abstention_rate']:.3f} |"
+                    )
         lines.append("")
     return "\n".join(lines)

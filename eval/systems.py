@@ -22,14 +22,28 @@ def _hit(metadata: dict) -> Hit:
 
 
 class Ours:
-    name = "klimawissen (hybrid)"
+    """Our retriever as configured; with `name` and changes, an ablation of one of its choices."""
 
-    def __init__(self, service: Klimawissen):
-        self.service = service
+    def __init__(self, service: Klimawissen, name: str = "klimawissen (hybrid)", use_history: bool = True,
+                 **retriever_changes):
+        self.name = name
+        self.use_history = use_history
+        self.threshold = service.settings.min_relevance
+        self.service = Klimawissen(service.settings.replace(**retriever_changes), embedder=service.embedder)
+        self.service.__dict__.update(store=service.store, keyword=service.keyword)
 
     def search(self, question: str, history: list[str]) -> tuple[list[Hit], float]:
-        retrieval = self.service.retrieve(question, history)
+        retrieval = self.service.retrieve(question, history if self.use_history else [])
         return [_hit(p.metadata) for p in retrieval.passages], retrieval.relevance
+
+
+def ablations(service: Klimawissen) -> list[Ours]:
+    """Each of our retrieval choices switched off once, measured in the same run."""
+    return [
+        Ours(service, "ablation: RRF instead of weighted fusion", fusion="rrf", keyword_weight=1.0),
+        Ours(service, "ablation: no cross-lingual boost", cross_lingual_boost=0.0),
+        Ours(service, "ablation: no follow-up rewriting", use_history=False),
+    ]
 
 
 def _all_chunks(service: Klimawissen, include_embeddings: bool = False) -> dict:

@@ -7,6 +7,7 @@ the store is written, so a rejected file leaves the index as it was.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 ADDED, UPDATED, UNCHANGED, FAILED = "added", "updated", "unchanged", "failed"
 
 # Bump when readers or splitting change what a file turns into: every file is then processed again.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class IngestPipeline:
             nodes = self.chunker.split(document)
             if not nodes:
                 raise IngestError("Die Datei enthält keinen verwertbaren Text.")
-            embeddings = self.embedder.get_text_embedding_batch([embedding_text(node) for node in nodes])
+            embeddings = self._embed(document.doc_id, nodes)
         except IngestError as error:
             return FileResult(path, FAILED, message=str(error))
         except OSError as error:
@@ -116,6 +117,17 @@ class IngestPipeline:
         self.registry.upsert(document.doc_id, status=READY, **record)
         log.info("indexed %s as %s (%d chunks)", path, document.doc_id, len(nodes))
         return FileResult(path, UPDATED if previous else ADDED, document.doc_id, document.title, len(nodes))
+
+    def _embed(self, doc_id: str, nodes: list) -> list[list[float]]:
+        """Vectors for the nodes, reusing those the document already has for identical text."""
+        texts = [embedding_text(node) for node in nodes]
+        keys = [hashlib.sha256(text.encode()).hexdigest()[:24] for text in texts]
+        for node, key in zip(nodes, keys):
+            node.metadata["embedding_key"] = key
+        known = self.store.embeddings_by_key(doc_id)
+        todo = [i for i, key in enumerate(keys) if key not in known]
+        fresh = dict(zip(todo, self.embedder.get_text_embedding_batch([texts[i] for i in todo]))) if todo else {}
+        return [fresh[i] if i in fresh else known[keys[i]] for i in range(len(nodes))]
 
     def prune_missing(self, folder: Path) -> list[str]:
         """Delete documents that were ingested from inside `folder` but whose file is gone from it."""

@@ -94,6 +94,15 @@ class ChunkStore:
     def count(self, doc_id: str | None = None) -> int:
         return self.collection.count() if doc_id is None else len(self.chunk_ids(doc_id))
 
+    def embeddings_by_key(self, doc_id: str) -> dict[str, list[float]]:
+        """The stored vectors of a document's chunks, keyed by the hash of the text they were made from."""
+        result = self.collection.get(where={"doc_id": doc_id}, include=["metadatas", "embeddings"])
+        return {
+            meta["embedding_key"]: list(vector)
+            for meta, vector in zip(result["metadatas"], result["embeddings"] if result["embeddings"] is not None else [])
+            if meta and meta.get("embedding_key")
+        }
+
     def get(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
         """Text and metadata of the given chunks (score 0: they were not found by similarity)."""
         if not chunk_ids:

@@ -10,12 +10,22 @@ from ui.rendering import answer_markdown, sources_markdown
 TITLE = "Klimawissen – Klimapakt mit der Wirtschaft Düsseldorf"
 
 
+def _message_text(content) -> str:
+    """A chat message's text, whether gradio hands it back as a string or as a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
+
+
 def build_app(service: Klimawissen) -> gr.Blocks:
     def respond(question: str, history: list[dict]):
         question = (question or "").strip()
         if not question:
             return "", history, gr.update()
-        answer = service.ask(question)
+        earlier = [_message_text(m["content"]) for m in history if m["role"] == "user"]
+        answer = service.ask(question, history=earlier)
         history = history + [
             {"role": "user", "content": question},
             {"role": "assistant", "content": answer_markdown(answer)},

@@ -38,6 +38,11 @@ def _stems(text: str) -> set[str]:
     }
 
 
+def _is_table_row(sentence: str) -> bool:
+    """Table rows and "Key: value | Key: value" info lines are data, not sentences to answer with."""
+    return sentence.count("|") >= 2
+
+
 class ExtractiveAnswerer:
     def __init__(self, max_sentences: int = 3):
         self.max_sentences = max_sentences
@@ -65,7 +70,7 @@ class ExtractiveAnswerer:
         chosen, seen = [], set()
         for candidate in ranked:
             key = candidate[3].lower()
-            if key in seen or not MIN_SENTENCE_CHARS <= len(candidate[3]) <= MAX_SENTENCE_CHARS:
+            if key in seen or not MIN_SENTENCE_CHARS <= len(candidate[3]) <= MAX_SENTENCE_CHARS or _is_table_row(key):
                 continue
             seen.add(key)
             chosen.append(candidate)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexing.errors import UnsupportedFileError, UnreadableFileError
+from indexing.language import detect_language
 from indexing.readers.base import ReadDocument, TextUnit, document_id_for
 
 __all__ = ["ReadDocument", "TextUnit", "read_file", "SUPPORTED_EXTENSIONS", "document_id_for"]
@@ -17,7 +18,19 @@ SUPPORTED_EXTENSIONS = (".pdf", ".md", ".markdown", ".txt")
 
 
 def read_file(path: Path) -> ReadDocument:
-    """Read a supported file; raise an IngestError subclass with a staff-readable message otherwise."""
+    """Read a supported file; raise an IngestError subclass with a staff-readable message otherwise.
+
+    A document that does not declare its language gets the detected one, so language filters and
+    per-language retrieval see every chunk.
+    """
+    document = _read(path)
+    if "language" not in document.metadata:
+        sample = " ".join(unit.text for unit in document.units)[:20_000]
+        document.metadata["language"] = detect_language(sample)
+    return document
+
+
+def _read(path: Path) -> ReadDocument:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
         raise UnsupportedFileError(

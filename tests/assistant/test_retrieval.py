@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.retrieval import chroma_where, is_examples_question, looks_english, one_per_document
+from assistant.retrieval import chroma_where, is_examples_question, one_per_document
 from assistant.retrieval import Passage
 from assistant.service import Klimawissen
 
@@ -76,6 +76,16 @@ def test_helpers():
     with pytest.raises(ValueError, match="unknown filter"):
         chroma_where({"colour": "green"})
     assert is_examples_question("Give me two examples of heat pumps") and not is_examples_question("Was kostet das?")
-    assert looks_english("What did the logistics partners do?") and not looks_english("Was hat die Spedition gemacht?")
     passages = [Passage(str(i), "", 0.0, {"doc_id": d}) for i, d in enumerate("aab")]
     assert [p.doc_id for p in one_per_document(passages)] == ["a", "b", "a"]
+
+
+def test_cross_lingual_boost_lifts_passages_in_the_other_language():
+    from assistant.retrieval import HybridRetriever
+    from indexing.store import StoredChunk
+
+    chunks = [StoredChunk("en", "", {"language": "en"}, 0.86), StoredChunk("de", "", {"language": "de"}, 0.84)]
+    balanced = HybridRetriever(None, None, None, cross_lingual_boost=0.03)._balance_languages(chunks, "en")
+    assert [c.chunk_id for c in balanced] == ["de", "en"]
+    unbalanced = HybridRetriever(None, None, None, cross_lingual_boost=0.0)._balance_languages(chunks, "en")
+    assert [c.chunk_id for c in unbalanced] == ["en", "de"]

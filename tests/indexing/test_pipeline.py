@@ -156,3 +156,19 @@ def test_changed_chunking_processes_unchanged_files_again(service, tiny_corpus, 
     assert {r.status for r in results} == {UPDATED}
     for result in results:
         assert rechunked.store.count(result.doc_id) == result.chunks
+
+
+def test_a_changed_document_embeds_only_its_changed_chunks(service, tmp_path, fake_embedder):
+    path = tmp_path / "bericht.md"
+    sections = [f"## Abschnitt {i}\nDer Betrieb hat in Schritt {i} etwas verbessert." for i in range(6)]
+    path.write_text("\n\n".join(sections), encoding="utf-8")
+    first = service.ingest([path])[0]
+    before = fake_embedder.embedded_texts
+
+    sections[2] = "## Abschnitt 2\nHier steht jetzt ein ganz neuer Text über Druckluft."
+    path.write_text("\n\n".join(sections), encoding="utf-8")
+    second = service.ingest([path])[0]
+
+    assert second.status == UPDATED and second.chunks == first.chunks == 6
+    assert fake_embedder.embedded_texts - before == 1
+    assert service.store.count(second.doc_id) == 6

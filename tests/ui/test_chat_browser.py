@@ -56,4 +56,15 @@ def test_a_question_asked_in_the_page_is_answered_with_cited_corpus_sources(chat
     chat_text = page.locator("#chat").inner_text()
     assert "2035" in chat_text and "[1]" in chat_text
     assert "Klimapakt" in sources.inner_text()
+
+    # A follow-up that only makes sense after the first question is answered from the same topic.
+    page.locator("#question textarea").fill("Was hat Oberbilker Drehteile in die Druckluft investiert?")
+    page.locator("#ask").click()
+    sources.get_by_text("Oberbilker Drehteile").first.wait_for(timeout=60_000)
+    page.locator("#question textarea").fill("Und wie lange hat sich das amortisiert?")
+    page.locator("#ask").click()
+    answers = page.locator('#chat [data-testid="bot"]')
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 3", timeout=60_000)
+    assert "1,5 Jahren" in answers.nth(2).inner_text()
+    assert "Oberbilker" in sources.inner_text()
     page.close()

@@ -1,0 +1,34 @@
+"""The harness end to end on a tiny corpus: ours and both baselines, one report."""
+
+import json
+
+from assistant.config import Settings
+from eval.datasets import golden_set
+from eval.run import markdown_report, run
+
+
+def test_harness_measures_all_systems_on_any_corpus_and_question_file(tmp_path, tiny_corpus):
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        {"id": "ga-001", "question": "Wie viel Erdgas spart die Großbäckerei mit der Wärmerückgewinnung?", "language": "de",
+         "type": "numeric", "expected": [{"doc_id": "baeckerei-abwaerme", "page": 3, "section": None}],
+         "facts": ["140 MWh"], "follow_up_of": None},
+        {"id": "ga-002", "question": "Was kostete das Abdichten?", "language": "de", "type": "follow-up",
+         "expected": [{"doc_id": "druckluft-notiz", "page": None, "section": None}], "facts": ["6.500 Euro"],
+         "follow_up_of": "ga-001"},
+        {"id": "gb-001", "question": "Wie hoch ist der CO2-Preis in Norwegen?", "language": "de", "type": "unanswerable",
+         "expected": [], "facts": [], "follow_up_of": None},
+    ]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+
+    results = run([golden_set("tiny", tiny_corpus, questions)], tmp_path / "work", Settings(chunk_size=120, chunk_overlap=20),
+                  progress=lambda message: None)
+
+    systems = results["sets"]["tiny"]
+    assert len(systems) == 6 and sum(name.startswith("ablation") for name in systems) == 3
+    ours = systems["klimawissen (hybrid)"]
+    assert ours["answerable"] == 2 and ours["metrics"]["type: numeric"]["page recall@1"] == 1.0
+    assert set(ours["abstention"]) == {"configured (min_relevance)", "calibrated on ga-*, measured on gb-*"}
+    assert "abstention" not in systems["BM25 only (bm25s)"]
+    report = markdown_report(results, "make eval")
+    assert "`make eval`" in report and "BM25 only" in report and "VectorStoreIndex" in report
