@@ -5,25 +5,12 @@ Always available and instant; it can only say what the documents say, in their w
 
 from __future__ import annotations
 
-import re
-
 from assistant.answering.base import Answer
 from assistant.citations import number_passages
 from assistant.retrieval import Passage
+from indexing.keyword import analyse
 from indexing.sentences import split_sentences
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Words too common to tell passages apart; a short list is enough, matching is by stem prefix.
-_STOPWORDS = frozenset(
-    """
-    der die das den dem des ein eine einer eines einem und oder aber mit von vom zu zum zur im in ins
-    auf an am für fur über bei aus als wie was wer wo wann warum welche welcher welches hat haben hatte
-    ist sind war waren wird werden wurde wurden es sie er ich wir ihr man sich nicht auch noch nur so
-    the a an and or of to in on for with by from at as is are was were be been has have had what which
-    who how did does do that this these those it its their there
-    """.split()
-)
-STEM_LENGTH = 5
 # Headings and table fragments are no answer on their own.
 MIN_SENTENCE_CHARS = 20
 # Longer "sentences" are table rows run together by PDF extraction; they read as noise in an answer.
@@ -31,11 +18,8 @@ MAX_SENTENCE_CHARS = 320
 
 
 def _stems(text: str) -> set[str]:
-    return {
-        word.lower()[:STEM_LENGTH]
-        for word in _WORD.findall(text)
-        if word.lower() not in _STOPWORDS and (len(word) > 2 or word.isdigit())
-    }
+    """Content-word stems, the same analysis the keyword index uses."""
+    return set(analyse(text)[0])
 
 
 def _is_table_row(sentence: str) -> bool:

@@ -1,0 +1,35 @@
+import re
+
+from assistant.answering import ExtractiveAnswerer
+from assistant.retrieval import Passage
+
+
+def passage(chunk_id: str, text: str, score: float) -> Passage:
+    return Passage(chunk_id, text, score, {"doc_id": chunk_id.split("::")[0], "title": chunk_id})
+
+
+PASSAGES = [
+    passage("a::0", "Die Bäckerei nutzt die Abwärme der Öfen. Die Abwärme spart 140 MWh Erdgas im Jahr.", 0.9),
+    passage("b::0", "Kennzahl | vorher | nachher | Erdgas | 900 MWh | 760 MWh. Das Wetter war gut.", 0.8),
+    passage("c::0", "Die Abwärme spart 140 MWh Erdgas im Jahr. Ein Satz über etwas ganz anderes hier.", 0.7),
+]
+
+
+def test_best_matching_sentences_with_markers_in_passage_order():
+    answer = ExtractiveAnswerer(max_sentences=2).answer("Wie viel Erdgas spart die Abwärme?", PASSAGES)
+
+    assert answer.text == "Die Bäckerei nutzt die Abwärme der Öfen. [1] Die Abwärme spart 140 MWh Erdgas im Jahr. [1]"
+    assert [c.passage.chunk_id for c in answer.citations] == ["a::0"]
+
+
+def test_duplicates_and_table_rows_are_skipped_and_markers_match_citations():
+    answer = ExtractiveAnswerer(max_sentences=3).answer("Erdgas MWh vorher nachher Abwärme", PASSAGES)
+
+    assert "|" not in answer.text
+    assert answer.text.count("Die Abwärme spart 140 MWh Erdgas im Jahr.") == 1
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} == {c.number for c in answer.citations}
+
+
+def test_no_passages_means_nothing_found():
+    answer = ExtractiveAnswerer().answer("Was kostet ein Windrad?", [])
+    assert answer.abstained and "nichts gefunden" in answer.text
