@@ -45,6 +45,9 @@ class Settings:
     # Added to the dense similarity of passages in the other language than the question's (e5 favours
     # its own language); tuned on the golden set's English questions.
     cross_lingual_boost: float = 0.03
+    # Optional CrossEncoder reranking of the top candidates: a local sentence-transformers model folder.
+    reranker_model_path: str = ""
+    rerank_candidates: int = 20
     # Below this best dense similarity the assistant says it found nothing. e5 similarities are
     # compressed (all golden answerable questions score >= 0.799), so this floor only catches clearly
     # off-topic questions; `make eval` reports how it and a calibrated threshold do.

@@ -102,6 +102,7 @@ class HybridRetriever:
         keyword_weight: float = 0.6,
         cross_lingual_keyword_weight: float = 0.1,
         cross_lingual_boost: float = 0.0,
+        reranker=None,
     ):
         self.store = store
         self.keyword = keyword
@@ -110,6 +111,7 @@ class HybridRetriever:
         self.keyword_weight = keyword_weight
         self.cross_lingual_keyword_weight = cross_lingual_keyword_weight
         self.cross_lingual_boost = cross_lingual_boost
+        self.reranker = reranker
 
     def retrieve(
         self, question: str, k: int, filters: dict[str, Any] | None = None, diverse: bool | None = None
@@ -133,6 +135,8 @@ class HybridRetriever:
             for cid in sorted(scores, key=scores.get, reverse=True)
             if cid in chunks
         ]
+        if self.reranker is not None:
+            ranked = self.reranker.rerank(question, ranked)
         if diverse if diverse is not None else is_examples_question(question):
             ranked = one_per_document(ranked)
         relevance = max(dense_scores.values(), default=0.0)

@@ -62,8 +62,16 @@ class Klimawissen:
         s = self.settings
         return HybridRetriever(
             self.store, self.keyword, self.embedder, s.fusion, s.keyword_weight, s.cross_lingual_keyword_weight,
-            s.cross_lingual_boost,
+            s.cross_lingual_boost, self.reranker,
         )
+
+    @cached_property
+    def reranker(self):
+        if not self.settings.reranker_model_path:
+            return None
+        from assistant.reranking import CrossEncoderReranker
+
+        return CrossEncoderReranker(self.settings.reranker_model_path, self.settings.rerank_candidates)
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
