@@ -1,0 +1,110 @@
+"""Checks on a generated answer, in code: every [n] points to a given passage, and every number with
+its unit appears in a passage the sentence cites. What fails is dropped; too little left means the
+answer falls back to the extractive one.
+
+Numbers are compared as values, so "1.200 kW", "1,200 kW" and "1200 kW" agree, and "28,1 t" matches
+"28.1 t"; an ambiguous "1.200" may mean 1200 (German) or 1.2 (English), and either reading counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from indexing.sentences import split_sentences
+
+_MARKER = re.compile(r"\[(\d+)\]")
+# A number, optionally with thousands separators and a decimal part, optionally followed by a unit.
+_NUMBER = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:[.,\s]\d{3})+|\d+)(?:[.,](\d+))?\s*"
+    r"(%|prozent|percent|kt|t|tonnen|tons|gwh|mwh|kwh|kwp|kw|mw|€|eur|euro|jahre|jahren|years|ct)?(?![\w])",
+    re.IGNORECASE,
+)
+_UNIT_FAMILIES = {
+    "%": "%", "prozent": "%", "percent": "%", "t": "t", "tonnen": "t", "tons": "t", "kt": "kt",
+    "gwh": "gwh", "mwh": "mwh", "kwh": "kwh", "kwp": "kwp", "kw": "kw", "mw": "mw", "€": "€", "eur": "€",
+    "euro": "€", "jahre": "years", "jahren": "years", "years": "years", "ct": "ct",
+}
+# Years and small counts in prose ("3 Transporter", "2035") are not figures we hold an answer to.
+_CHECKED_WITHOUT_UNIT_ABOVE = 9999
+
+
+@dataclass(frozen=True)
+class Quantity:
+    values: frozenset[float]
+    unit: str  # unit family, "" when none was written
+
+    def matches(self, other: "Quantity") -> bool:
+        return bool(self.values & other.values) and (not self.unit or not other.unit or self.unit == other.unit)
+
+
+def quantities(text: str) -> list[Quantity]:
+    found = []
+    for match in _NUMBER.finditer(text):
+        whole, fraction, unit = match.group(1), match.group(2), (match.group(3) or "").lower()
+        found.append(Quantity(frozenset(_readings(whole, fraction)), _UNIT_FAMILIES.get(unit, "")))
+    return found
+
+
+def _readings(whole: str, fraction: str | None) -> set[float]:
+    """All values a written number can mean in German or English notation."""
+    digits = re.sub(r"[.,\s]", "", whole)
+    readings = {float(digits + ("." + fraction if fraction else ""))}
+    groups = re.split(r"[.,\s]", whole)
+    if len(groups) == 2 and fraction is None:  # "1.200" / "1,200": thousands, or a decimal with 3 places
+        readings.add(float(f"{groups[0]}.{groups[1]}"))
+    return readings
+
+
+@dataclass
+class SentenceCheck:
+    sentence: str
+    markers: list[int]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Verification:
+    checks: list[SentenceCheck]
+
+    @property
+    def kept(self) -> list[SentenceCheck]:
+        return [check for check in self.checks if check.ok]
+
+    @property
+    def dropped(self) -> list[SentenceCheck]:
+        return [check for check in self.checks if not check.ok]
+
+    @property
+    def text(self) -> str:
+        return " ".join(check.sentence for check in self.kept)
+
+    def supported_share(self) -> float:
+        return len(self.kept) / len(self.checks) if self.checks else 0.0
+
+
+def verify_answer(answer: str, passages: list[str]) -> Verification:
+    """Check each sentence of a generated answer against the passages it cites ([1] = passages[0])."""
+    checks = []
+    for sentence in split_sentences(answer):
+        markers = [int(n) for n in _MARKER.findall(sentence)]
+        check = SentenceCheck(sentence, markers)
+        if not markers:
+            check.problems.append("keine Quellenangabe")
+        invalid = [n for n in markers if not 1 <= n <= len(passages)]
+        if invalid:
+            check.problems.append(f"Quelle {', '.join(map(str, invalid))} existiert nicht")
+        cited = " ".join(passages[n - 1] for n in markers if 1 <= n <= len(passages))
+        available = quantities(cited)
+        for quantity in quantities(_MARKER.sub(" ", sentence)):
+            if not quantity.unit and max(quantity.values) <= _CHECKED_WITHOUT_UNIT_ABOVE:
+                continue
+            if not any(quantity.matches(candidate) for candidate in available):
+                check.problems.append("Zahl nicht in der zitierten Quelle belegt")
+                break
+        checks.append(check)
+    return Verification(checks)

@@ -1,0 +1,50 @@
+import pytest
+
+from assistant.verification import quantities, verify_answer
+
+PASSAGES = [
+    "Die Gesamtinvestition betrug 180.000 €. Die Amortisationszeit liegt bei 1,5 Jahren.",
+    "Vermieden werden 169,8 t CO2e pro Jahr; der Stromverbrauch sank um 305 MWh (42 %).",
+]
+
+
+@pytest.mark.parametrize(
+    "written, expected",
+    [("1.200 kW", 1200.0), ("1,200 kW", 1200.0), ("1200 kW", 1200.0), ("28,1 t", 28.1), ("28.1 t", 28.1)],
+)
+def test_number_notations_are_read_as_the_same_value(written, expected):
+    assert expected in quantities(written)[0].values
+
+
+def test_a_supported_answer_keeps_every_sentence():
+    result = verify_answer(
+        "Die Investition betrug 180.000 € [1]. Eingespart werden 169,8 t CO2e pro Jahr [2]. "
+        "Sie amortisiert sich in 1.5 years [1].",
+        PASSAGES,
+    )
+    assert [c.ok for c in result.checks] == [True, True, True]
+    assert result.supported_share() == 1.0
+
+
+def test_wrong_citation_invented_number_and_missing_marker_are_dropped():
+    result = verify_answer(
+        "Die Investition betrug 180.000 € [3]. Eingespart werden 196,8 t CO2e [2]. "
+        "Der Strom sank um 305 MWh [2]. Das ist ein großer Erfolg.",
+        PASSAGES,
+    )
+    problems = [c.problems for c in result.checks]
+    assert "existiert nicht" in problems[0][0]
+    assert problems[1] == ["Zahl nicht in der zitierten Quelle belegt"]
+    assert problems[2] == []
+    assert problems[3] == ["keine Quellenangabe"]
+    assert result.text == "Der Strom sank um 305 MWh [2]."
+
+
+def test_a_number_must_be_in_the_cited_passage_not_just_any_passage():
+    result = verify_answer("Vermieden werden 169,8 t CO2e [1].", PASSAGES)
+    assert not result.checks[0].ok
+
+
+def test_units_must_agree():
+    result = verify_answer("Vermieden werden 169,8 kt CO2e [2].", PASSAGES)
+    assert not result.checks[0].ok
