@@ -52,7 +52,14 @@ class Settings:
     # compressed (all golden answerable questions score >= 0.799), so this floor only catches clearly
     # off-topic questions; `make eval` reports how it and a calibrated threshold do.
     min_relevance: float = 0.79
-    # Answering.
+    # Answering: "extractive" (always available) or "openai" (any OpenAI-compatible server).
+    answer_backend: str = "extractive"
+    openai_base_url: str = ""
+    openai_model: str = ""
+    openai_api_key: str = ""
+    llm_timeout: float = 60.0
+    # Passage text given to a generating model, in characters: bounds prompt size and so the wait.
+    max_context_chars: int = 3000
     top_k: int = 5
     answer_sentences: int = 3
     # Web server.

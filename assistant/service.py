@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from assistant.answering import Answer, ExtractiveAnswerer
-from assistant.config import Settings
+from assistant.answering.generative import GenerativeAnswerer
+from assistant.answering.llms import openai_compatible_llm
+from assistant.config import ConfigError, Settings
 from assistant.offline import enforce_offline
 from assistant.conversation import standalone_query
 from assistant.retrieval import HybridRetriever, Retrieval
@@ -74,8 +76,14 @@ class Klimawissen:
         return CrossEncoderReranker(self.settings.reranker_model_path, self.settings.rerank_candidates)
 
     @cached_property
-    def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.settings.answer_sentences)
+    def answerer(self) -> ExtractiveAnswerer | GenerativeAnswerer:
+        s = self.settings
+        extractive = ExtractiveAnswerer(s.answer_sentences)
+        if s.answer_backend == "extractive":
+            return extractive
+        if s.answer_backend == "openai":
+            return GenerativeAnswerer(openai_compatible_llm(s), "openai", extractive, s.max_context_chars)
+        raise ConfigError(f"Unknown answer_backend '{s.answer_backend}': use 'extractive' or 'openai'")
 
     def ingest(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
         return self.pipeline.ingest([Path(p) for p in paths], progress)

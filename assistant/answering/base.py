@@ -16,3 +16,6 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     backend: str = "extractive"
     abstained: bool = False  # True when the documents do not answer the question
+    # For generated answers: "verified", "corrected" (sentences dropped) or "fallback" (extractive shown).
+    check: str = ""
+    dropped: list[str] = field(default_factory=list)

@@ -1,0 +1,60 @@
+"""Generated answers from any llama-index LLM (an OpenAI-compatible server, or the local model),
+checked in code before anyone sees them: unsupported sentences are dropped, and when too little
+survives the extractive answer is given instead. The Answer says which of these happened."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering.base import Answer
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.prompt import build_messages
+from assistant.citations import Citation
+from assistant.retrieval import Passage
+from assistant.verification import verify_answer
+from indexing.language import detect_language
+
+VERIFIED, CORRECTED, FALLBACK = "verified", "corrected", "fallback"
+
+
+class GenerativeAnswerer:
+    def __init__(self, llm, backend: str, fallback: ExtractiveAnswerer, max_context_chars: int = 3000,
+                 min_supported_share: float = 0.5):
+        self.llm = llm
+        self.backend = backend
+        self.fallback = fallback
+        self.max_context_chars = max_context_chars
+        self.min_supported_share = min_supported_share
+
+    def nothing_found(self, question: str, passages: list[Passage]) -> Answer:
+        return self.fallback.nothing_found(question, passages)
+
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        if not passages:
+            return self.fallback.nothing_found(question, passages)
+        messages, used = build_messages(question, passages, detect_language(question), self.max_context_chars)
+        reply = self.llm.chat(messages).message.content or ""
+        return self.check(question, passages, used, reply)
+
+    def check(self, question: str, passages: list[Passage], used: list[Passage], reply: str) -> Answer:
+        verification = verify_answer(reply, [p.text for p in used])
+        if not verification.kept or verification.supported_share() < self.min_supported_share:
+            answer = self.fallback.answer(question, passages)
+            answer.backend, answer.check = self.backend, FALLBACK
+            answer.dropped = [c.sentence for c in verification.checks]
+            return answer
+        text, citations = _renumber(verification.text, used)
+        return Answer(
+            question, text, citations, passages, backend=self.backend,
+            check=CORRECTED if verification.dropped else VERIFIED,
+            dropped=[c.sentence for c in verification.dropped],
+        )
+
+
+def _renumber(text: str, used: list[Passage]) -> tuple[str, list[Citation]]:
+    """Number the cited passages 1, 2, 3 … in order of first use, as the source list shows them."""
+    order: dict[int, int] = {}
+    for match in re.finditer(r"\[(\d+)\]", text):
+        order.setdefault(int(match.group(1)), len(order) + 1)
+    renumbered = re.sub(r"\[(\d+)\]", lambda m: f"[{order[int(m.group(1))]}]", text)
+    return renumbered, [Citation(new, used[old - 1]) for old, new in order.items()]
