@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from assistant.service import Klimawissen
-from ui.rendering import answer_markdown, sources_markdown
+from ui.rendering import answer_markdown, answer_status, sources_markdown
 
 TITLE = "Klimawissen – Klimapakt mit der Wirtschaft Düsseldorf"
 
@@ -28,7 +28,7 @@ def build_app(service: Klimawissen) -> gr.Blocks:
         answer = service.ask(question, history=earlier)
         history = history + [
             {"role": "user", "content": question},
-            {"role": "assistant", "content": answer_markdown(answer)},
+            {"role": "assistant", "content": f"{answer_markdown(answer)}\n\n*{answer_status(answer)}*"},
         ]
         return "", history, sources_markdown(answer)
 

@@ -20,6 +20,24 @@ def answer_markdown(answer: Answer) -> str:
     return re.sub(r"\\\[(\d+)\\\]", r"[\1]", escape_text(answer.text))
 
 
+BACKEND_LABELS = {"extractive": "Auszug aus den Quellen", "openai": "Sprachmodell (Server)", "local": "Lokales Sprachmodell"}
+CHECK_LABELS = {
+    "verified": "alle Aussagen durch die Quellen belegt",
+    "corrected": "nicht belegte Sätze wurden entfernt",
+    "fallback": "die erzeugte Antwort war nicht belegt, gezeigt wird ein Auszug aus den Quellen",
+}
+
+
+def answer_status(answer: Answer) -> str:
+    """Which backend answered and what the citation checks did, for the line under the answer."""
+    if answer.abstained:
+        return "Keine passenden Dokumente gefunden."
+    label = BACKEND_LABELS.get(answer.backend, answer.backend)
+    check = CHECK_LABELS.get(answer.check)
+    removed = f" ({len(answer.dropped)} Sätze)" if answer.check == "corrected" else ""
+    return f"Antwort: {label}" + (f" – {check}{removed}" if check else "")
+
+
 def sources_markdown(answer: Answer) -> str:
     if not answer.citations:
         return "*Keine Quellen.*"

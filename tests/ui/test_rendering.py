@@ -29,3 +29,14 @@ def test_sources_show_title_page_and_passage_escaped():
     markdown = sources_markdown(hostile_answer())
     assert "S\\. 2" in markdown
     assert "<b>" not in markdown and "<script>" not in markdown and "&lt;b&gt;Titel&lt;/b&gt;" in markdown
+
+
+def test_status_line_names_the_backend_and_what_the_checks_did():
+    from ui.rendering import answer_status
+
+    answer = hostile_answer()
+    assert answer_status(answer) == "Antwort: Auszug aus den Quellen"
+    answer.backend, answer.check, answer.dropped = "openai", "corrected", ["x", "y"]
+    assert answer_status(answer) == "Antwort: Sprachmodell (Server) – nicht belegte Sätze wurden entfernt (2 Sätze)"
+    answer.abstained = True
+    assert answer_status(answer) == "Keine passenden Dokumente gefunden."
