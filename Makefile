@@ -13,11 +13,15 @@ export ANONYMIZED_TELEMETRY := False
 
 install: $(STAMP)
 
+# llama.cpp is compiled for the CPU it runs on (GGML_NATIVE); no LLaVA, no GPU back ends. pip keeps the
+# built wheel in its cache, so only the first install on a machine pays the ~5 minutes.
+export CMAKE_ARGS := -DLLAVA_BUILD=OFF -DGGML_NATIVE=ON -DGGML_CUDA=OFF
+
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# torch first and pinned to the CPU wheel this machine has, so nothing can pull a CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,local]'
 	touch $(STAMP)
 
 # Debian packages the tests need: chromium for the browser tests (Playwright cannot download browsers
@@ -27,8 +31,9 @@ system-deps:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); }
 
+# The local model answers by default; if it cannot run, the chat says so and answers extractively.
 run: install
-	$(VENV)/bin/klimawissen serve --index corpus/documents
+	KLIMAWISSEN_ANSWER_BACKEND=$${KLIMAWISSEN_ANSWER_BACKEND:-local} $(VENV)/bin/klimawissen serve --index corpus/documents
 
 test: install system-deps
 	$(PY) -m pytest -q

@@ -5,6 +5,7 @@ Parts are built lazily, so `klimawissen docs list` never loads an embedding mode
 
 from __future__ import annotations
 
+import logging
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
@@ -12,6 +13,7 @@ from typing import Any, Iterable
 from assistant.answering import Answer, ExtractiveAnswerer
 from assistant.answering.generative import GenerativeAnswerer
 from assistant.answering.llms import openai_compatible_llm
+from assistant.answering.local_model import LocalChatModel, LocalModelUnavailable
 from assistant.config import ConfigError, Settings
 from assistant.offline import enforce_offline
 from assistant.conversation import standalone_query
@@ -25,11 +27,15 @@ from indexing.store import ChunkStore, connect, drop_collection
 
 enforce_offline()
 
+log = logging.getLogger(__name__)
+
 
 class Klimawissen:
     def __init__(self, settings: Settings, embedder: LocalEmbedding | None = None):
         self.settings = settings
         self._embedder = embedder
+        # Set when the configured answer backend could not start and a simpler one stands in.
+        self.backend_notice = ""
 
     @cached_property
     def embedder(self) -> LocalEmbedding:
@@ -83,7 +89,19 @@ class Klimawissen:
             return extractive
         if s.answer_backend == "openai":
             return GenerativeAnswerer(openai_compatible_llm(s), "openai", extractive, s.max_context_chars)
-        raise ConfigError(f"Unknown answer_backend '{s.answer_backend}': use 'extractive' or 'openai'")
+        if s.answer_backend == "local":
+            model = LocalChatModel(s.data_dir / "models", threads=s.llm_threads)
+            try:
+                model.load()
+            except LocalModelUnavailable as error:
+                log.warning("local model unavailable (%s): answering extractively", error)
+                self.backend_notice = (
+                    f"Das lokale Sprachmodell ist nicht verfügbar ({error}); "
+                    "Antworten werden als Auszug aus den Quellen gegeben."
+                )
+                return extractive
+            return GenerativeAnswerer(model, "local", extractive, s.max_context_chars)
+        raise ConfigError(f"Unknown answer_backend '{s.answer_backend}': use 'extractive', 'local' or 'openai'")
 
     def ingest(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
         return self.pipeline.ingest([Path(p) for p in paths], progress)

@@ -29,6 +29,27 @@ _UNIT_FAMILIES = {
 _CHECKED_WITHOUT_UNIT_ABOVE = 9999
 
 
+# Share of a sentence's content words that a passage must contain for a marker to be added in code.
+ATTRIBUTION_OVERLAP = 0.6
+
+
+def _attribute(sentence: str, passages: list[str]) -> int | None:
+    """The passage (1-based) that holds an unmarked sentence: best word overlap, all numbers present."""
+    from indexing.keyword import analyse
+
+    words = set(analyse(sentence)[0])
+    if not words:
+        return None
+    needed = [q for q in quantities(sentence) if q.unit or max(q.values) > _CHECKED_WITHOUT_UNIT_ABOVE]
+    best, best_overlap = None, ATTRIBUTION_OVERLAP
+    for number, passage in enumerate(passages, start=1):
+        overlap = len(words & set(analyse(passage)[0])) / len(words)
+        available = quantities(passage)
+        if overlap >= best_overlap and all(any(q.matches(a) for a in available) for q in needed):
+            best, best_overlap = number, overlap
+    return best
+
+
 @dataclass(frozen=True)
 class Quantity:
     values: frozenset[float]
@@ -88,10 +109,18 @@ class Verification:
 
 
 def verify_answer(answer: str, passages: list[str]) -> Verification:
-    """Check each sentence of a generated answer against the passages it cites ([1] = passages[0])."""
+    """Check each sentence of a generated answer against the passages it cites ([1] = passages[0]).
+
+    A sentence the model left without a marker gets one in code when a single passage clearly holds it
+    (most of its words and all of its numbers); otherwise it counts as unsupported.
+    """
     checks = []
     for sentence in split_sentences(answer):
         markers = [int(n) for n in _MARKER.findall(sentence)]
+        if not markers:
+            source = _attribute(sentence, passages)
+            if source:
+                sentence, markers = f"{sentence} [{source}]", [source]
         check = SentenceCheck(sentence, markers)
         if not markers:
             check.problems.append("keine Quellenangabe")

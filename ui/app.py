@@ -35,6 +35,9 @@ def build_app(service: Klimawissen) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as app:
         gr.Markdown(f"## {TITLE}\nFragen Sie nach Klimaschutz-Maßnahmen der Partner. "
                     "Jede Antwort nennt ihre Quellen mit Seite und Textstelle.")
+        service.answerer  # start the answer backend now; if it cannot run, say so on the page
+        if service.backend_notice:
+            gr.Markdown(f"**Hinweis:** {service.backend_notice}", elem_id="backend-notice")
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Chat", elem_id="chat", height=480)

@@ -37,7 +37,7 @@ class GenerativeAnswerer:
         return self.check(question, passages, used, reply)
 
     def check(self, question: str, passages: list[Passage], used: list[Passage], reply: str) -> Answer:
-        verification = verify_answer(reply, [p.text for p in used])
+        verification = verify_answer(reply, [f"{p.title}\n{p.text}" for p in used])
         if not verification.kept or verification.supported_share() < self.min_supported_share:
             answer = self.fallback.answer(question, passages)
             answer.backend, answer.check = self.backend, FALLBACK

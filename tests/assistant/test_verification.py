@@ -26,6 +26,13 @@ def test_a_supported_answer_keeps_every_sentence():
     assert result.supported_share() == 1.0
 
 
+def test_an_unmarked_sentence_gets_the_marker_of_the_passage_that_holds_it():
+    result = verify_answer("Vermieden werden pro Jahr 169,8 t CO2e.", PASSAGES)
+    assert result.checks[0].ok and result.text == "Vermieden werden pro Jahr 169,8 t CO2e. [2]"
+    invented = verify_answer("Vermieden werden pro Jahr 199,8 t CO2e.", PASSAGES)
+    assert not invented.checks[0].ok and invented.checks[0].problems[0] == "keine Quellenangabe"
+
+
 def test_wrong_citation_invented_number_and_missing_marker_are_dropped():
     result = verify_answer(
         "Die Investition betrug 180.000 € [3]. Eingespart werden 196,8 t CO2e [2]. "

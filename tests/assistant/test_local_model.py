@@ -1,0 +1,49 @@
+"""The `local` backend with the real model: Qwen2.5 1.5B assembled from its PyPI parts, run by llama.cpp."""
+
+import re
+
+import pytest
+
+from assistant.answering.generative import FALLBACK, GenerativeAnswerer
+from assistant.answering.local_model import MODEL_SHA256, MODEL_SIZE, model_path
+from assistant.service import Klimawissen
+from assistant.verification import verify_answer
+from indexing.language import detect_language
+from tests.conftest import write_tiny_corpus
+
+
+@pytest.fixture(scope="module")
+def local_service(tmp_path_factory):
+    from assistant.config import Settings
+
+    data_dir = tmp_path_factory.mktemp("local-data")
+    service = Klimawissen(Settings(data_dir=data_dir, answer_backend="local", chunk_size=120, chunk_overlap=20))
+    assert all(r.ok for r in service.ingest([write_tiny_corpus(tmp_path_factory.mktemp("corpus"))]))
+    assert isinstance(service.answerer, GenerativeAnswerer), service.backend_notice
+    return service
+
+
+def test_model_is_assembled_once_and_verified(local_service):
+    path = model_path(local_service.settings.data_dir / "models")
+    assert path.stat().st_size == MODEL_SIZE
+    assert path.with_suffix(".verified").read_text() == MODEL_SHA256
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei pro Jahr?",
+        "Wer sind die Initialpartner des Klimapakts?",
+        "Um wie viel Prozent sank der Stromverbrauch der Kompressoren?",
+    ],
+)
+def test_local_answers_are_german_cited_and_every_number_is_supported(local_service, question):
+    answer = local_service.ask(question)
+
+    assert answer.backend == "local"
+    assert detect_language(answer.text) == "de"
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert numbers and numbers <= {c.number for c in answer.citations}
+    if answer.check != FALLBACK:
+        recheck = verify_answer(answer.text, [c.passage.text for c in sorted(answer.citations, key=lambda c: c.number)])
+        assert all(check.ok for check in recheck.checks), [c.problems for c in recheck.checks]
