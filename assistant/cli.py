@@ -154,6 +154,14 @@ def _cmd_docs_delete(args, settings: Settings) -> int:
     return 1
 
 
+def _cmd_unanswered(args, settings: Settings) -> int:
+    questions = _service(settings).unanswered.all()
+    for item in questions:
+        print(f"{item.asked_at}  {item.question}" + (f"\n    am nächsten: {item.closest}" if item.closest else ""))
+    print(f"{len(questions)} unbeantwortete Fragen")
+    return 0
+
+
 def _cmd_serve(args, settings: Settings) -> int:
     changes = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.replace(**changes)
@@ -218,6 +226,9 @@ def _parser() -> argparse.ArgumentParser:
     docs_delete = docs_commands.add_parser("delete", help="Ein Dokument mit allen Abschnitten löschen")
     docs_delete.add_argument("doc_id")
     docs_delete.set_defaults(handler=_cmd_docs_delete)
+
+    unanswered = commands.add_parser("unanswered", help="Fragen, die die Dokumente nicht beantworten konnten")
+    unanswered.set_defaults(handler=_cmd_unanswered)
 
     evaluate = commands.add_parser("eval", help="Retrieval messen: Klimawissen gegen BM25 und Dense-Baseline")
     evaluate.add_argument("--corpus", type=Path, default=Path("corpus/documents"))

@@ -18,6 +18,7 @@ from assistant.config import ConfigError, Settings
 from assistant.offline import enforce_offline
 from assistant.conversation import standalone_query
 from assistant.retrieval import HybridRetriever, Retrieval
+from assistant.unanswered import UnansweredQueue
 from indexing.embedding import LocalEmbedding, make_embedder
 from indexing.keyword import KeywordIndex
 from indexing.pipeline import FileResult, IngestPipeline, ProgressCallback
@@ -133,11 +134,19 @@ class Klimawissen:
             return Retrieval(query)
         return self.retriever.retrieve(query, self.settings.top_k, filters)
 
+    @cached_property
+    def unanswered(self) -> UnansweredQueue:
+        return UnansweredQueue(self.settings.registry_path)
+
     def ask(self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None) -> Answer:
         retrieval = self.retrieve(question, history, filters)
         if retrieval.passages and retrieval.relevance < self.settings.min_relevance:
-            return self.answerer.nothing_found(question.strip(), retrieval.passages)
-        return self.answerer.answer(question.strip(), retrieval.passages)
+            answer = self.answerer.nothing_found(question.strip(), retrieval.passages)
+        else:
+            answer = self.answerer.answer(question.strip(), retrieval.passages)
+        if answer.abstained and question.strip():
+            self.unanswered.record(question.strip(), list(dict.fromkeys(p.title for p in retrieval.passages))[:3])
+        return answer
 
     def documents(self) -> list[DocumentRecord]:
         return self.registry.all()

@@ -89,3 +89,15 @@ def test_cross_lingual_boost_lifts_passages_in_the_other_language():
     assert [c.chunk_id for c in balanced] == ["de", "en"]
     unbalanced = HybridRetriever(None, None, None, cross_lingual_boost=0.0)._balance_languages(chunks, "en")
     assert [c.chunk_id for c in unbalanced] == ["en", "de"]
+
+
+def test_questions_the_documents_cannot_answer_are_queued_for_staff(service):
+    strict = Klimawissen(service.settings.replace(min_relevance=1.01), embedder=service.embedder)
+    strict.ask("Wie viel kostet ein Windrad?")
+    strict.ask("   ")
+    queued = strict.unanswered.all()
+    assert [q.question for q in queued] == ["Wie viel kostet ein Windrad?"]
+    assert queued[0].closest and queued[0].asked_at
+    lenient = Klimawissen(service.settings.replace(min_relevance=0.0), embedder=service.embedder)
+    assert not lenient.ask("Abwärme der Bäckerei").abstained  # answered: not queued
+    assert len(lenient.unanswered.all()) == 1
