@@ -41,7 +41,7 @@ test: install system-deps
 # Retrieval quality and latency, ours vs. the baselines, written to docs/evaluation.{md,json}.
 XQUAD ?= ../shared/eval-data/xquad-de-dev
 eval: install
-	$(VENV)/bin/klimawissen eval --xquad $(XQUAD) --command-line "make eval"
+	$(VENV)/bin/klimawissen eval --xquad $(XQUAD) --answers extractive,local --command-line "make eval"
 
 # Rebuild the corpus PDFs from corpus/pdf-sources/.
 corpus: install system-deps

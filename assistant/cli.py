@@ -185,7 +185,9 @@ def _cmd_eval(args, settings: Settings) -> int:
         sets = [golden_set("golden (corpus/)", args.corpus, args.questions)]
         if args.xquad:
             sets += xquad_sets(args.xquad, Path(workdir))
-        results = run(sets, Path(workdir), settings.replace(data_dir=Path(workdir)), progress=lambda m: print(m, file=sys.stderr))
+        backends = tuple(b for b in (args.answers or "").split(",") if b)
+        results = run(sets, Path(workdir), settings.replace(data_dir=Path(workdir)),
+                      progress=lambda m: print(m, file=sys.stderr), answer_backends=backends)
     command = "klimawissen eval " + " ".join(sys.argv[2:]) if args.command_line is None else args.command_line
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "evaluation.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -235,6 +237,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--questions", type=Path, default=Path("eval/golden"), help="Fragen (.jsonl oder Ordner)")
     evaluate.add_argument("--xquad", type=Path, help="Ordner mit XQuAD (contexts_de.jsonl, questions_*.jsonl)")
     evaluate.add_argument("--output", type=Path, default=Path("docs"))
+    evaluate.add_argument("--answers", help="auch Antworten messen, z. B. extractive,local")
     evaluate.add_argument("--command-line", help="der Befehl, der im Bericht genannt wird")
     evaluate.set_defaults(handler=_cmd_eval)
 

@@ -20,6 +20,12 @@ class EvalSet:
     questions: list[GoldenQuestion]
 
 
+def histories(questions: list[GoldenQuestion]) -> dict[str, list[str]]:
+    """The earlier question of each follow-up's conversation (follow-ups come right after their parent)."""
+    text = {q.id: q.question for q in questions}
+    return {q.id: [text[q.follow_up_of]] if q.follow_up_of else [] for q in questions}
+
+
 def golden_set(name: str, corpus_dir: Path, questions_path: Path) -> EvalSet:
     return EvalSet(name, corpus_dir, load_golden(questions_path))
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.service import Klimawissen
-from eval.datasets import EvalSet
-from eval.golden import GoldenQuestion
+from eval.answers import evaluate_answers, sample
+from eval.datasets import EvalSet, histories
 from eval.metrics import (
     abstention_scores, average, calibrate_threshold, doc_ranking, page_ranking, percentile, ranking_scores,
     relevant_items,
@@ -29,12 +29,6 @@ def index_corpus(corpus_dir: Path, data_dir: Path, base: Settings) -> Klimawisse
     if failed:
         raise RuntimeError(f"{len(failed)} files of {corpus_dir} failed to index: {failed[0].message}")
     return service
-
-
-def histories(questions: list[GoldenQuestion]) -> dict[str, list[str]]:
-    """The earlier question of each follow-up's conversation (follow-ups come right after their parent)."""
-    text = {q.id: q.question for q in questions}
-    return {q.id: [text[q.follow_up_of]] if q.follow_up_of else [] for q in questions}
 
 
 def evaluate_system(system, eval_set: EvalSet) -> dict:
@@ -83,8 +77,10 @@ def abstention_report(ids: list[str], relevance: list[float], answerable: list[b
     }
 
 
-def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print) -> dict:
-    results: dict = {"machine": f"{platform.machine()}, {platform.python_version()}", "sets": {}}
+def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print, answer_backends: tuple[str, ...] = (),
+        answer_sample: tuple[int, int] = (40, 10)) -> dict:
+    """Retrieval metrics for every set; answer metrics per backend on a fixed sample of the first set."""
+    results: dict = {"machine": f"{platform.machine()}, {platform.python_version()}", "sets": {}, "answers": {}}
     services: dict[Path, tuple] = {}
     for eval_set in sets:
         if eval_set.corpus_dir not in services:
@@ -100,6 +96,16 @@ def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print) -> d
         for system in systems:
             progress(f"{eval_set.name}: {system.name} …")
             results["sets"][eval_set.name][system.name] = evaluate_system(system, eval_set)
+    if answer_backends and sets:
+        service, _ = services[sets[0].corpus_dir]
+        questions = sample(sets[0], *answer_sample)
+        for backend in answer_backends:
+            progress(f"{sets[0].name}: answers with {backend} on {len(questions)} questions …")
+            answering = Klimawissen(service.settings.replace(answer_backend=backend, top_k=base.top_k), embedder=service.embedder)
+            answering.__dict__.update(store=service.store, keyword=service.keyword)
+            report = evaluate_answers(answering, sets[0], questions)
+            report["backend actually used"] = "extractive (stand-in)" if answering.backend_notice else backend
+            results["answers"][backend] = report
     return results
 
 
@@ -141,5 +147,13 @@ def markdown_report(results: dict, command: str) -> str:
                         f"| {label} | {values['threshold']} | {values['abstention_precision']:.3f} | "
                         f"{values['abstention_recall']:.3f} | {values['false_abstention_rate']:.3f} |"
                     )
+        lines.append("")
+    if results.get("answers"):
+        lines += ["## Answers (fixed sample of the golden set)", ""]
+        backends = list(results["answers"])
+        keys = [k for k in next(iter(results["answers"].values())) if k != "backend actually used"]
+        lines += ["| metric | " + " | ".join(backends) + " |", "|---|" + "---|" * len(backends)]
+        for key in keys + ["backend actually used"]:
+            lines.append(f"| {key} | " + " | ".join(str(results["answers"][b][key]) for b in backends) + " |")
         lines.append("")
     return "\n".join(lines)

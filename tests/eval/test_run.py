@@ -22,7 +22,7 @@ def test_harness_measures_all_systems_on_any_corpus_and_question_file(tmp_path, 
     questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
 
     results = run([golden_set("tiny", tiny_corpus, questions)], tmp_path / "work", Settings(chunk_size=120, chunk_overlap=20),
-                  progress=lambda message: None)
+                  progress=lambda message: None, answer_backends=("extractive",), answer_sample=(2, 1))
 
     systems = results["sets"]["tiny"]
     assert len(systems) == 6 and sum(name.startswith("ablation") for name in systems) == 3
@@ -30,5 +30,9 @@ def test_harness_measures_all_systems_on_any_corpus_and_question_file(tmp_path, 
     assert ours["answerable"] == 2 and ours["metrics"]["type: numeric"]["page recall@1"] == 1.0
     assert set(ours["abstention"]) == {"configured (min_relevance)", "calibrated on ga-*, measured on gb-*"}
     assert "abstention" not in systems["BM25 only (bm25s)"]
+    answers = results["answers"]["extractive"]
+    assert answers["questions"] == 3 and answers["citation validity"] == 1.0
+    assert answers["gold fact contained"] >= 0.5  # "140 MWh" comes straight from the bakery PDF
     report = markdown_report(results, "make eval")
     assert "`make eval`" in report and "BM25 only" in report and "VectorStoreIndex" in report
+    assert "gold fact contained" in report

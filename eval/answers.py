@@ -1,0 +1,68 @@
+"""Answer quality per backend on a fixed sample of golden questions: is the gold fact in the answer,
+do the citations hold, does any number lack support, is "nothing found" said when it should be."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from assistant.answering.generative import FALLBACK
+from assistant.service import Klimawissen
+from assistant.verification import verify_answer
+from eval.datasets import EvalSet, histories
+from eval.metrics import percentile
+
+
+def sample(eval_set: EvalSet, answerable: int, unanswerable: int) -> list:
+    """Every k-th question of each kind, so the sample is fixed and spread over the whole set."""
+    def every_kth(questions, n):
+        step = max(1, len(questions) // max(1, n))
+        return questions[::step][:n]
+
+    kinds = [q for q in eval_set.questions if q.type != "unanswerable"], [q for q in eval_set.questions if q.type == "unanswerable"]
+    return every_kth(kinds[0], answerable) + every_kth(kinds[1], unanswerable)
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text.lower().replace("\u00a0", " "))
+
+
+def fact_contained(answer_text: str, facts: tuple[str, ...]) -> bool:
+    text = _normalise(answer_text)
+    return any(_normalise(fact) in text for fact in facts)
+
+
+def evaluate_answers(service: Klimawissen, eval_set: EvalSet, questions: list) -> dict:
+    history = histories(eval_set.questions)
+    rows = []
+    for question in questions:
+        started = time.perf_counter()
+        answer = service.ask(question.question, history=history[question.id])
+        seconds = time.perf_counter() - started
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+        cited = [c.passage.text for c in sorted(answer.citations, key=lambda c: c.number)]
+        recheck = verify_answer(answer.text, cited) if answer.citations else None
+        rows.append({
+            "answerable": question.type != "unanswerable",
+            "fact": fact_contained(answer.text, question.facts),
+            "citations_valid": markers <= {c.number for c in answer.citations},
+            "unsupported_sentences": 0 if recheck is None else len(recheck.dropped),
+            "sentences": 0 if recheck is None else len(recheck.checks),
+            "abstained": answer.abstained,
+            "fallback": answer.check == FALLBACK,
+            "seconds": seconds,
+        })
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    sentences = sum(r["sentences"] for r in rows)
+    return {
+        "questions": len(rows),
+        "gold fact contained": round(sum(r["fact"] for r in answerable) / max(1, len(answerable)), 3),
+        "citation validity": round(sum(r["citations_valid"] for r in rows) / max(1, len(rows)), 3),
+        "unsupported sentence rate": round(sum(r["unsupported_sentences"] for r in rows) / max(1, sentences), 3),
+        "abstention on unanswerable": round(sum(r["abstained"] for r in unanswerable) / max(1, len(unanswerable)), 3),
+        "false abstention": round(sum(r["abstained"] for r in answerable) / max(1, len(answerable)), 3),
+        "fallback to extractive": round(sum(r["fallback"] for r in rows) / max(1, len(rows)), 3),
+        "seconds p50": round(percentile([r["seconds"] for r in rows], 0.5), 2),
+        "seconds p95": round(percentile([r["seconds"] for r in rows], 0.95), 2),
+    }
