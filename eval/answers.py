@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from assistant.answering.generative import FALLBACK
+from assistant.answering.generative import FALLBACK, evidence
 from assistant.service import Klimawissen
 from assistant.verification import verify_answer
 from eval.datasets import EvalSet, histories
@@ -40,7 +40,7 @@ def evaluate_answers(service: Klimawissen, eval_set: EvalSet, questions: list) -
         answer = service.ask(question.question, history=history[question.id])
         seconds = time.perf_counter() - started
         markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
-        cited = [c.passage.text for c in sorted(answer.citations, key=lambda c: c.number)]
+        cited = [evidence(c.passage) for c in sorted(answer.citations, key=lambda c: c.number)]
         recheck = verify_answer(answer.text, cited) if answer.citations else None
         rows.append({
             "answerable": question.type != "unanswerable",

@@ -18,7 +18,8 @@ ABBREVIATIONS = frozenset(
     """.split()
 )
 # A candidate boundary: sentence-final punctuation (optionally closing quote/bracket), then whitespace.
-_BOUNDARY = re.compile(r"[.!?…][\"'»«”)\]]*\s+")
+# Citation markers written after the full stop ("… Jahr. [2]") stay with the sentence they close.
+_BOUNDARY = re.compile(r"[.!?…][\"'»«”)\]]*(?:\s*\[\d+\])*\s+")
 
 
 # Line starts that begin a new sentence whatever came before: list items, table rows.
@@ -49,6 +50,8 @@ def _split_block(text: str) -> list[str]:
 
 
 def _is_boundary(text: str, punct: int, next_start: int) -> bool:
+    if re.match(r"\[\d+\]", text[next_start:]):  # a citation marker closing the sentence at the very end
+        return False
     if text[punct] != ".":
         return True
     following = text[next_start:next_start + 40]

@@ -17,6 +17,11 @@ from indexing.language import detect_language
 VERIFIED, CORRECTED, FALLBACK = "verified", "corrected", "fallback"
 
 
+def evidence(passage: Passage) -> str:
+    """What a sentence citing this passage may rest on: its text and the document title it belongs to."""
+    return f"{passage.title}\n{passage.text}"
+
+
 class GenerativeAnswerer:
     def __init__(self, llm, backend: str, fallback: ExtractiveAnswerer, max_context_chars: int = 3000,
                  min_supported_share: float = 0.5):
@@ -37,7 +42,7 @@ class GenerativeAnswerer:
         return self.check(question, passages, used, reply)
 
     def check(self, question: str, passages: list[Passage], used: list[Passage], reply: str) -> Answer:
-        verification = verify_answer(reply, [f"{p.title}\n{p.text}" for p in used])
+        verification = verify_answer(reply, [evidence(p) for p in used])
         if not verification.kept or verification.supported_share() < self.min_supported_share:
             answer = self.fallback.answer(question, passages)
             answer.backend, answer.check = self.backend, FALLBACK

@@ -55,3 +55,8 @@ def test_a_number_must_be_in_the_cited_passage_not_just_any_passage():
 def test_units_must_agree():
     result = verify_answer("Vermieden werden 169,8 kt CO2e [2].", PASSAGES)
     assert not result.checks[0].ok
+
+
+def test_markers_after_the_full_stop_count_for_their_sentence():
+    result = verify_answer("Die Investition betrug 180.000 €. [1] Vermieden werden 169,8 t CO2e. [2]", PASSAGES)
+    assert [c.ok for c in result.checks] == [True, True] and result.checks[1].markers == [2]

@@ -38,3 +38,8 @@ def test_list_items_table_rows_and_paragraphs_start_new_sentences():
 
 def test_whitespace_inside_a_sentence_is_normalised():
     assert split_sentences("Die  Wärme-\npumpe\tläuft.") == ["Die Wärme- pumpe läuft."]
+
+
+def test_citation_markers_after_the_full_stop_stay_with_their_sentence():
+    text = "Die Anlage spart 140 MWh. [1] Sie kostete 85.000 €. [2] [3] Fertig."
+    assert split_sentences(text) == ["Die Anlage spart 140 MWh. [1]", "Sie kostete 85.000 €. [2] [3]", "Fertig."]
