@@ -24,7 +24,6 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
-    corpus_dir: Path = Path("corpus/documents")
     # Chroma: embedded PersistentClient under data_dir unless a server URL is given.
     chroma_url: str = ""
     collection: str = "klimawissen_chunks"
