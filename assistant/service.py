@@ -38,6 +38,12 @@ class Klimawissen:
         # Set when the configured answer backend could not start and a simpler one stands in.
         self.backend_notice = ""
 
+    def variant(self, **changes: Any) -> "Klimawissen":
+        """The same index (embedder, vectors, keyword index) with other retrieval or answer settings."""
+        other = Klimawissen(self.settings.replace(**changes), embedder=self.embedder)
+        other.__dict__.update(store=self.store, keyword=self.keyword)
+        return other
+
     @cached_property
     def embedder(self) -> LocalEmbedding:
         if self._embedder is not None:

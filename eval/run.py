@@ -101,8 +101,7 @@ def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print, answ
         questions = sample(sets[0], *answer_sample)
         for backend in answer_backends:
             progress(f"{sets[0].name}: answers with {backend} on {len(questions)} questions …")
-            answering = Klimawissen(service.settings.replace(answer_backend=backend, top_k=base.top_k), embedder=service.embedder)
-            answering.__dict__.update(store=service.store, keyword=service.keyword)
+            answering = service.variant(answer_backend=backend, top_k=base.top_k)
             report = evaluate_answers(answering, sets[0], questions)
             report["backend actually used"] = "extractive (stand-in)" if answering.backend_notice else backend
             results["answers"][backend] = report

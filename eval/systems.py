@@ -29,8 +29,7 @@ class Ours:
         self.name = name
         self.use_history = use_history
         self.threshold = service.settings.min_relevance
-        self.service = Klimawissen(service.settings.replace(**retriever_changes), embedder=service.embedder)
-        self.service.__dict__.update(store=service.store, keyword=service.keyword)
+        self.service = service.variant(**retriever_changes)
 
     def search(self, question: str, history: list[str]) -> tuple[list[Hit], float]:
         retrieval = self.service.retrieve(question, history if self.use_history else [])
