@@ -1,4 +1,4 @@
-"""The `klimawissen` command: ingest, ask, list and delete documents, serve the web chat."""
+"""The `klimawissen` command: ingest, ask, list and delete documents, manage logins, serve the web chat."""
 
 from __future__ import annotations
 
@@ -23,11 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"Konfigurationsfehler: {error}", file=sys.stderr)
         return 2
+    from assistant.accounts import AccountError
     from indexing.errors import EmbedderMismatchError
 
     try:
         return args.handler(args, settings)
-    except EmbedderMismatchError as error:
+    except (EmbedderMismatchError, AccountError) as error:
         print(error, file=sys.stderr)
         return 2
 
@@ -162,6 +163,74 @@ def _cmd_unanswered(args, settings: Settings) -> int:
     return 0
 
 
+def _accounts(settings: Settings):
+    from assistant.accounts import Accounts
+    from assistant.audit import AuditLog
+    from assistant.sessions import Sessions
+
+    path = settings.registry_path
+    return Accounts(path), Sessions(path, settings.session_hours * 3600), AuditLog(path)
+
+
+def _read_password(args) -> str:
+    """From one line of stdin with --password-stdin (scripts), else typed twice without echo."""
+    from assistant.accounts import AccountError
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    password = getpass.getpass("Passwort: ")
+    if getpass.getpass("Passwort wiederholen: ") != password:
+        raise AccountError("Die beiden Passwörter stimmen nicht überein.")
+    return password
+
+
+def _cmd_users_add(args, settings: Settings) -> int:
+    accounts, _, audit = _accounts(settings)
+    user = accounts.add(args.name, _read_password(args), args.role)
+    audit.record("cli", "user.add", user.username, user.role)
+    print(f"Angelegt: {user.username} ({user.role})")
+    return 0
+
+
+def _cmd_users_list(args, settings: Settings) -> int:
+    users = _accounts(settings)[0].all()
+    for user in users:
+        print(f"{user.username:40} {user.role:8} seit {user.created_at}")
+    print(f"{len(users)} Benutzer")
+    return 0
+
+
+def _cmd_users_remove(args, settings: Settings) -> int:
+    from assistant.accounts import normalise_username
+
+    accounts, sessions, audit = _accounts(settings)
+    name = normalise_username(args.name)
+    if not accounts.remove(name):
+        print(f"Keinen Benutzer {name}", file=sys.stderr)
+        return 1
+    ended = sessions.end_all(name)
+    audit.record("cli", "user.remove", name)
+    print(f"Entfernt: {name} ({ended} Sitzungen beendet)")
+    return 0
+
+
+def _cmd_users_password(args, settings: Settings) -> int:
+    from assistant.accounts import normalise_username
+
+    accounts, sessions, audit = _accounts(settings)
+    name = normalise_username(args.name)
+    if accounts.get(name) is None:
+        print(f"Keinen Benutzer {name}", file=sys.stderr)
+        return 1
+    accounts.set_password(name, _read_password(args))
+    ended = sessions.end_all(name)
+    audit.record("cli", "user.password", name)
+    print(f"Passwort geändert: {name} ({ended} Sitzungen beendet)")
+    return 0
+
+
 def _cmd_serve(args, settings: Settings) -> int:
     changes = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.replace(**changes)
@@ -197,6 +266,8 @@ def _cmd_eval(args, settings: Settings) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from assistant.accounts import ROLES
+
     parser = argparse.ArgumentParser(prog="klimawissen", description=__doc__)
     parser.add_argument("--config", type=Path, help="TOML-Konfigurationsdatei (Standard: klimawissen.toml)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -231,6 +302,23 @@ def _parser() -> argparse.ArgumentParser:
 
     unanswered = commands.add_parser("unanswered", help="Fragen, die die Dokumente nicht beantworten konnten")
     unanswered.set_defaults(handler=_cmd_unanswered)
+
+    users = commands.add_parser("users", help="Anmeldungen verwalten (Rollen: staff, partner)")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    users_add = users_commands.add_parser("add", help="Einen Benutzer anlegen; fragt das Passwort zweimal ab")
+    users_add.add_argument("name")
+    users_add.add_argument("--role", required=True, choices=ROLES)
+    users_add.add_argument("--password-stdin", action="store_true", help="Passwort als eine Zeile von stdin lesen")
+    users_add.set_defaults(handler=_cmd_users_add)
+    users_list = users_commands.add_parser("list", help="Benutzer auflisten")
+    users_list.set_defaults(handler=_cmd_users_list)
+    users_remove = users_commands.add_parser("remove", help="Einen Benutzer löschen und seine Sitzungen beenden")
+    users_remove.add_argument("name")
+    users_remove.set_defaults(handler=_cmd_users_remove)
+    users_password = users_commands.add_parser("password", help="Passwort ändern und alle Sitzungen beenden")
+    users_password.add_argument("name")
+    users_password.add_argument("--password-stdin", action="store_true", help="Passwort als eine Zeile von stdin lesen")
+    users_password.set_defaults(handler=_cmd_users_password)
 
     evaluate = commands.add_parser("eval", help="Retrieval messen: Klimawissen gegen BM25 und Dense-Baseline")
     evaluate.add_argument("--corpus", type=Path, default=Path("corpus/documents"))

@@ -67,6 +67,10 @@ class Settings:
     # Web server.
     host: str = "127.0.0.1"
     port: int = 7860
+    # How long a login lasts before the user must sign in again, in hours.
+    session_hours: float = 8.0
+    # Failed logins allowed per user name and client address within 15 minutes.
+    login_attempts: int = 5
 
     @property
     def chroma_path(self) -> Path:
