@@ -91,7 +91,7 @@ class Klimawissen:
     @cached_property
     def answerer(self) -> ExtractiveAnswerer | GenerativeAnswerer:
         s = self.settings
-        extractive = ExtractiveAnswerer(s.answer_sentences)
+        extractive = ExtractiveAnswerer(s.answer_sentences, self.embedder)
         if s.answer_backend == "extractive":
             return extractive
         if s.answer_backend == "openai":

@@ -234,6 +234,14 @@ def chroma_server(tmp_path_factory):
         log.close()
 
 
+@pytest.fixture(scope="session")
+def e5() -> LocalEmbedding:
+    """The real bundled embedder, loaded once per test session."""
+    from indexing.embedding import make_embedder
+
+    return make_embedder("e5")
+
+
 # --- the sample corpus, indexed once per session through the real CLI ----------------------------
 
 def klimawissen_command(*args: str, data_dir: Path, timeout: float = 900) -> subprocess.CompletedProcess:

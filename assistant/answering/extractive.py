@@ -1,9 +1,18 @@
 """The extractive answer: the passages' own sentences that best match the question, each with its [n].
 
-Always available and instant; it can only say what the documents say, in their words.
+Always available and instant; it can only say what the documents say, in their words. Sentences are
+scored by how much of the question's rarer words they contain (words found in almost every candidate
+sentence, or in the document's own title, say little about which sentence answers), plus a bonus when
+the question asks for a number or a date and the sentence has one.
 """
 
 from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.answering.base import Answer
 from assistant.citations import number_passages
@@ -15,6 +24,23 @@ from indexing.sentences import split_sentences
 MIN_SENTENCE_CHARS = 20
 # Longer "sentences" are table rows run together by PDF extraction; they read as noise in an answer.
 MAX_SENTENCE_CHARS = 320
+# Question words already in the document title matter this much: retrieval used them to find the document.
+TITLE_WORD_WEIGHT = 0.25
+ANSWER_TYPE_BONUS = 0.3
+
+_ASKS_QUANTITY = re.compile(
+    r"\b(wie ?viele?n?|wie (hoch|groß|lange?|weit|stark|schnell|oft)|was (hat|haben|kostet|kosteten|kostete)\b.*"
+    r"(gekostet|kosten|kostet)|welche[nrs]? (summe|betrag|anteil|leistung|menge|zahl|höhe)|"
+    r"how (much|many|long|high|large|big|often|far)|what (did|does|do) .* cost|what (share|percentage|amount))\b",
+    re.IGNORECASE,
+)
+_ASKS_TIME = re.compile(r"\b(wann|seit wann|bis wann|in welchem jahr|when|which year|what year|since when)\b", re.IGNORECASE)
+_HAS_NUMBER = re.compile(r"\d")
+_HAS_TIME = re.compile(
+    r"\b(1[89]\d\d|20\d\d|januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|"
+    r"dezember|january|february|march|may|june|july|october|december)\b",
+    re.IGNORECASE,
+)
 
 
 def _stems(text: str) -> set[str]:
@@ -27,9 +53,19 @@ def _is_table_row(sentence: str) -> bool:
     return sentence.count("|") >= 2
 
 
+def _answer_type_match(question: str, sentence: str) -> bool:
+    """Does the sentence hold the kind of thing asked for: a number for "how many", a date for "when"?"""
+    if _ASKS_TIME.search(question):
+        return bool(_HAS_TIME.search(sentence))
+    return bool(_ASKS_QUANTITY.search(question)) and bool(_HAS_NUMBER.search(sentence))
+
+
 class ExtractiveAnswerer:
-    def __init__(self, max_sentences: int = 3):
+    def __init__(self, max_sentences: int = 3, embedder: BaseEmbedding | None = None):
         self.max_sentences = max_sentences
+        # With an embedder, sentences that say the same in other words ("amortisiert" for "rechnet sich")
+        # score too: +3 points gold facts on the golden set, +2 on XQuAD, for ~0.35 s per answer here.
+        self.embedder = embedder
 
     def nothing_found(self, question: str, passages: list[Passage]) -> Answer:
         """Say plainly that the documents do not answer this, and name the nearest topics they do cover."""
@@ -42,25 +78,44 @@ class ExtractiveAnswerer:
     def answer(self, question: str, passages: list[Passage]) -> Answer:
         if not passages:
             return self.nothing_found(question, passages)
-        query = _stems(question)
-        candidates = []
+        candidates, seen = [], set()
         for rank, passage in enumerate(passages):
             for position, sentence in enumerate(split_sentences(passage.text)):
-                overlap = len(query & _stems(sentence))
-                # Word overlap decides; retrieval rank breaks ties and keeps the best passage in front.
-                score = overlap + passage.score - 0.05 * rank
-                candidates.append((score, rank, position, sentence, passage))
-        ranked = sorted(candidates, key=lambda c: -c[0])
-        chosen, seen = [], set()
-        for candidate in ranked:
-            key = candidate[3].lower()
-            if key in seen or not MIN_SENTENCE_CHARS <= len(candidate[3]) <= MAX_SENTENCE_CHARS or _is_table_row(key):
-                continue
-            seen.add(key)
-            chosen.append(candidate)
-            if len(chosen) == self.max_sentences:
-                break
-        chosen = sorted(chosen or ranked[:1], key=lambda c: (c[1], c[2]))
-        citations = number_passages([c[4] for c in chosen])
-        text = " ".join(f"{c[3]} [{citations[c[4].chunk_id].number}]" for c in chosen)
+                key = sentence.lower()
+                if key in seen or not MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS or _is_table_row(key):
+                    continue
+                seen.add(key)
+                candidates.append((rank, position, sentence, passage, _stems(sentence)))
+        if not candidates:
+            first = split_sentences(passages[0].text)[:1] or [passages[0].text]
+            candidates = [(0, 0, first[0], passages[0], set())]
+        similarity = self._similarity(question, [c[2] for c in candidates])
+        scored = sorted(
+            ((self._score(question, c, candidates) + s, c) for c, s in zip(candidates, similarity)), key=lambda s: -s[0]
+        )
+        chosen = sorted((c for _, c in scored[: self.max_sentences]), key=lambda c: (c[0], c[1]))
+        citations = number_passages([c[3] for c in chosen])
+        text = " ".join(f"{c[2]} [{citations[c[3].chunk_id].number}]" for c in chosen)
         return Answer(question, text, list(citations.values()), passages)
+
+    def _similarity(self, question: str, sentences: list[str]) -> list[float]:
+        """Cosine similarity of each sentence to the question (the embedder's vectors are normalised)."""
+        if self.embedder is None:
+            return [0.0] * len(sentences)
+        query = np.asarray(self.embedder.get_query_embedding(question))
+        return list(np.asarray(self.embedder.get_text_embedding_batch(sentences)) @ query)
+
+    @staticmethod
+    def _score(question: str, candidate: tuple, candidates: list[tuple]) -> float:
+        rank, _, sentence, passage, stems = candidate
+        weights = {}
+        title = _stems(passage.title)
+        for term in _stems(question):
+            frequency = sum(term in c[4] for c in candidates)
+            idf = math.log((len(candidates) + 1) / (frequency + 0.5))
+            weights[term] = idf * (TITLE_WORD_WEIGHT if term in title else 1.0)
+        total = sum(weights.values()) or 1.0
+        coverage = sum(w for term, w in weights.items() if term in stems) / total
+        bonus = ANSWER_TYPE_BONUS if _answer_type_match(question, sentence) else 0.0
+        # Retrieval's judgement breaks near-ties and keeps the best passage in front.
+        return coverage + bonus + 0.2 * passage.score - 0.03 * rank

@@ -33,3 +33,33 @@ def test_duplicates_and_table_rows_are_skipped_and_markers_match_citations():
 def test_no_passages_means_nothing_found():
     answer = ExtractiveAnswerer().answer("Was kostet ein Windrad?", [])
     assert answer.abstained and "nichts gefunden" in answer.text
+
+
+CASE = [
+    passage("lindemann::0", "Die Druckhaus Lindemann GmbH druckt in Heerdt Kataloge und Magazine für den Handel. "
+            "Bei der Ultraschall-Messung wurden 214 Leckagen gefunden.", 0.9),
+]
+CASE[0].metadata["title"] = "Druckhaus Lindemann: Druckluft"
+
+
+def test_words_of_the_document_title_count_less_than_the_asked_thing():
+    # Without the title discount, "Druckhaus Lindemann" outweighs "gefunden" and the intro sentence wins.
+    answer = ExtractiveAnswerer(max_sentences=1).answer("Was hat das Druckhaus Lindemann gefunden?", CASE)
+    assert answer.text.startswith("Bei der Ultraschall-Messung wurden 214 Leckagen gefunden.")
+
+
+def test_a_question_for_a_number_prefers_a_sentence_with_a_number():
+    passages = [passage("a::0", "Die Anlage hat sich schnell bezahlt gemacht, sagt der Inhaber. "
+                        "Sie hat sich nach 4,5 Jahren bezahlt gemacht.", 0.9)]
+    answer = ExtractiveAnswerer(max_sentences=1).answer("Nach wie vielen Jahren hat sich die Anlage bezahlt gemacht?", passages)
+    assert "4,5 Jahren" in answer.text
+
+
+def test_an_embedder_finds_the_sentence_that_says_it_in_other_words(e5):
+    passages = [passage("a::0", "Die Anlage läuft seit drei Jahren im Zweischichtbetrieb der Halle. "
+                        "Die Anlage amortisiert sich nach neun Jahren.", 0.9)]
+    question = "Nach wie vielen Jahren rechnet sich die Anlage?"
+    without = ExtractiveAnswerer(max_sentences=1).answer(question, passages)
+    with_meaning = ExtractiveAnswerer(max_sentences=1, embedder=e5).answer(question, passages)
+    assert "amortisiert" not in without.text  # word overlap alone cannot tell the two apart
+    assert with_meaning.text.startswith("Die Anlage amortisiert sich nach neun Jahren.")

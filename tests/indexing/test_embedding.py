@@ -3,14 +3,9 @@
 import numpy as np
 import pytest
 
-from indexing.embedding import E5Embedding, SentenceTransformerEmbedding, make_embedder
+from indexing.embedding import SentenceTransformerEmbedding, make_embedder
 from indexing.errors import EmbedderMismatchError
 from indexing.store import ChunkStore, connect
-
-
-@pytest.fixture(scope="module")
-def e5() -> E5Embedding:
-    return make_embedder("e5")
 
 
 def cosine(a, b) -> float:
