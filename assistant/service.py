@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from assistant.answering import Answer, ExtractiveAnswerer
 from assistant.answering.generative import GenerativeAnswerer
@@ -145,14 +145,25 @@ class Klimawissen:
         return UnansweredQueue(self.settings.registry_path)
 
     def ask(self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None) -> Answer:
+        *_, final = self.ask_stream(question, history, filters)
+        return final
+
+    def ask_stream(
+        self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None
+    ) -> Iterator[Answer]:
+        """Answers as they improve: with a generating backend first the sources and the extractive draft,
+        then the model's text while it is written, last the checked answer (`answer.final`)."""
+        question = question.strip()
         retrieval = self.retrieve(question, history, filters)
         if retrieval.passages and retrieval.relevance < self.settings.min_relevance:
-            answer = self.answerer.nothing_found(question.strip(), retrieval.passages)
+            answer = self.answerer.nothing_found(question, retrieval.passages)
+            stream = iter([answer])
         else:
-            answer = self.answerer.answer(question.strip(), retrieval.passages)
-        if answer.abstained and question.strip():
-            self.unanswered.record(question.strip(), list(dict.fromkeys(p.title for p in retrieval.passages))[:3])
-        return answer
+            stream = self.answerer.stream(question, retrieval.passages)
+        for answer in stream:
+            if answer.final and answer.abstained and question:
+                self.unanswered.record(question, list(dict.fromkeys(p.title for p in retrieval.passages))[:3])
+            yield answer
 
     def documents(self) -> list[DocumentRecord]:
         return self.registry.all()

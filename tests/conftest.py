@@ -274,6 +274,7 @@ class FakeChatServer:
 
         self.requests: list[dict] = []
         self.replies: list[str] = []
+        self.streamed = 0  # replies sent as a stream of server-sent events
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -281,6 +282,9 @@ class FakeChatServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.requests.append(body)
                 reply = server.replies.pop(0) if server.replies else "Keine Antwort vorbereitet."
+                if body.get("stream"):
+                    self._stream(body, reply)
+                    return
                 payload = json.dumps({
                     "id": f"chatcmpl-{len(server.requests)}", "object": "chat.completion", "created": 0,
                     "model": body.get("model", ""),
@@ -293,6 +297,25 @@ class FakeChatServer:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _stream(self, body: dict, reply: str):
+                """Server-sent events, one chunk per word, as OpenAI-compatible servers stream."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                pieces = re.findall(r"\S+\s*", reply)
+                for index, piece in enumerate(pieces + [""]):
+                    last = index == len(pieces)
+                    event = {
+                        "id": f"chatcmpl-{len(server.requests)}", "object": "chat.completion.chunk", "created": 0,
+                        "model": body.get("model", ""),
+                        "choices": [{"index": 0, "delta": {} if last else {"role": "assistant", "content": piece},
+                                     "finish_reason": "stop" if last else None}],
+                    }
+                    self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                    self.wfile.flush()
+                self.wfile.write(b"data: [DONE]\n\n")
+                server.streamed += 1
 
             def log_message(self, *args):
                 pass

@@ -21,16 +21,16 @@ def _message_text(content) -> str:
 
 def build_app(service: Klimawissen) -> gr.Blocks:
     def respond(question: str, history: list[dict]):
+        """Streams: sources and the extractive draft first, then the model's words, then the checked answer."""
         question = (question or "").strip()
         if not question:
-            return "", history, gr.update()
+            yield "", history, gr.update()
+            return
         earlier = [_message_text(m["content"]) for m in history if m["role"] == "user"]
-        answer = service.ask(question, history=earlier)
-        history = history + [
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": f"{answer_markdown(answer)}\n\n*{answer_status(answer)}*"},
-        ]
-        return "", history, sources_markdown(answer)
+        history = history + [{"role": "user", "content": question}]
+        for answer in service.ask_stream(question, history=earlier):
+            reply = {"role": "assistant", "content": f"{answer_markdown(answer)}\n\n*{answer_status(answer)}*"}
+            yield "", history + [reply], sources_markdown(answer)
 
     with gr.Blocks(title=TITLE) as app:
         gr.Markdown(f"## {TITLE}\nFragen Sie nach Klimaschutz-Maßnahmen der Partner. "

@@ -28,8 +28,16 @@ CHECK_LABELS = {
 }
 
 
+STAGE_LABELS = {
+    "draft": "Vorab ein Auszug aus den Quellen – das Sprachmodell formuliert die Antwort …",
+    "generating": "Das Sprachmodell schreibt … (noch nicht geprüft)",
+}
+
+
 def answer_status(answer: Answer) -> str:
     """Which backend answered and what the citation checks did, for the line under the answer."""
+    if not answer.final:
+        return STAGE_LABELS[answer.stage]
     if answer.abstained:
         return "Keine passenden Dokumente gefunden."
     label = BACKEND_LABELS.get(answer.backend, answer.backend)

@@ -19,3 +19,12 @@ class Answer:
     # For generated answers: "verified", "corrected" (sentences dropped) or "fallback" (extractive shown).
     check: str = ""
     dropped: list[str] = field(default_factory=list)
+    # While a generated answer streams: "draft" (the extractive answer, shown at once), "generating"
+    # (the model's unchecked text so far); every stream ends with the checked "final" answer.
+    stage: str = "final"
+    # Seconds from the question to the model's first token, for generated answers (measured, reported).
+    first_token_seconds: float | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.stage == "final"

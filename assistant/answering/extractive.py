@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Iterator
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -74,6 +75,10 @@ class ExtractiveAnswerer:
         if titles:
             text += " Am nächsten kommen: " + "; ".join(titles) + "."
         return Answer(question, text, [], passages, abstained=True)
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[Answer]:
+        """The same interface as the generating answerers; an extractive answer is final at once."""
+        yield self.answer(question, passages)
 
     def answer(self, question: str, passages: list[Passage]) -> Answer:
         if not passages:

@@ -5,6 +5,9 @@ survives the extractive answer is given instead. The Answer says which of these 
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import replace
+from typing import Iterator
 
 from assistant.answering.base import Answer
 from assistant.answering.extractive import ExtractiveAnswerer
@@ -35,19 +38,37 @@ class GenerativeAnswerer:
         return self.fallback.nothing_found(question, passages)
 
     def answer(self, question: str, passages: list[Passage]) -> Answer:
-        if not passages:
-            return self.fallback.nothing_found(question, passages)
-        messages, used = build_messages(question, passages, detect_language(question), self.max_context_chars)
-        reply = self.llm.chat(messages).message.content or ""
-        return self.check(question, passages, used, reply)
+        *_, final = self.stream(question, passages)
+        return final
 
-    def check(self, question: str, passages: list[Passage], used: list[Passage], reply: str) -> Answer:
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[Answer]:
+        """The extractive draft at once, then the model's text as it arrives, then the checked answer."""
+        if not passages:
+            yield self.fallback.nothing_found(question, passages)
+            return
+        started = time.perf_counter()
+        draft = self.fallback.answer(question, passages)
+        yield replace(draft, stage="draft", backend=self.backend)
+        messages, used = build_messages(question, passages, detect_language(question), self.max_context_chars)
+        # While it streams, [n] in the model's text means the n-th passage of the prompt.
+        prompt_numbers = [Citation(number, passage) for number, passage in enumerate(used, 1)]
+        reply, first_token = "", None
+        for chunk in self.llm.stream_chat(messages):
+            if not chunk.delta:
+                continue
+            first_token = first_token or time.perf_counter() - started
+            reply += chunk.delta
+            yield Answer(question, reply, prompt_numbers, passages, backend=self.backend, stage="generating")
+        final = self.check(question, passages, used, reply, draft)
+        final.first_token_seconds = first_token
+        yield final
+
+    def check(self, question: str, passages: list[Passage], used: list[Passage], reply: str, extractive: Answer) -> Answer:
+        """Keep the supported sentences of the reply, or give the extractive answer when too few are."""
         verification = verify_answer(reply, [evidence(p) for p in used])
         if not verification.kept or verification.supported_share() < self.min_supported_share:
-            answer = self.fallback.answer(question, passages)
-            answer.backend, answer.check = self.backend, FALLBACK
-            answer.dropped = [c.sentence for c in verification.checks]
-            return answer
+            return replace(extractive, backend=self.backend, check=FALLBACK,
+                           dropped=[c.sentence for c in verification.checks])
         text, citations = _renumber(verification.text, used)
         return Answer(
             question, text, citations, passages, backend=self.backend,

@@ -7,6 +7,7 @@ import hashlib
 import importlib
 import os
 from pathlib import Path
+from typing import Iterator
 
 from llama_index.core.llms import ChatMessage, ChatResponse, MessageRole
 
@@ -72,9 +73,17 @@ class LocalChatModel:
         return self._llama
 
     def chat(self, messages: list[ChatMessage]) -> ChatResponse:
-        result = self.load().create_chat_completion(
+        *_, last = self.stream_chat(messages)
+        return last
+
+    def stream_chat(self, messages: list[ChatMessage]) -> Iterator[ChatResponse]:
+        """Token by token, as llama-index's `stream_chat` does: each response has the text so far and its delta."""
+        chunks = self.load().create_chat_completion(
             messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
-            temperature=0.1, max_tokens=self.max_answer_tokens,
+            temperature=0.1, max_tokens=self.max_answer_tokens, stream=True,
         )
-        content = result["choices"][0]["message"]["content"] or ""
-        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=content))
+        content = ""
+        for chunk in chunks:
+            delta = chunk["choices"][0]["delta"].get("content") or ""
+            content += delta
+            yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=content), delta=delta)

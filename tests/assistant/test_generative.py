@@ -97,3 +97,32 @@ def test_english_question_gets_the_english_rules(service, fake_chat_server):
 def test_openai_backend_needs_url_and_model(settings, fake_embedder):
     with pytest.raises(ConfigError, match="openai_base_url"):
         Klimawissen(settings.replace(answer_backend="openai"), embedder=fake_embedder).answerer
+
+
+def test_the_answer_streams_sources_and_draft_first_then_tokens_then_the_checked_answer(service, fake_chat_server):
+    question = "Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?"
+    retrieval = service.retrieve(question)
+    page3 = next(i for i, p in enumerate(retrieval.passages, 1) if "28,1 t CO2e" in p.text)
+    fake_chat_server.replies.append(
+        f"Die Wärmerückgewinnung spart jährlich 28,1 t CO2e [{page3}]. Sie kostete 95.000 € [{page3}]."
+    )
+
+    updates = list(service.ask_stream(question))
+
+    assert fake_chat_server.streamed == 1
+    draft, *generating, final = updates
+    assert draft.stage == "draft" and draft.citations and draft.check == ""
+    assert [u.stage for u in generating] == ["generating"] * len(generating) and len(generating) >= 5
+    assert all(len(a.text) < len(b.text) for a, b in zip(generating, generating[1:]))
+    assert "95.000 €" in generating[-1].text  # the unchecked text is shown while it is written …
+    assert final.final and final.check == CORRECTED and "95.000" not in final.text  # … and checked at the end
+    assert final.first_token_seconds is not None and final.first_token_seconds > 0
+
+
+def test_an_extractive_stream_is_one_final_answer(settings, fake_embedder, tiny_corpus):
+    service = Klimawissen(settings.replace(min_relevance=0.0), embedder=fake_embedder)
+    assert all(r.ok for r in service.ingest([tiny_corpus]))
+
+    updates = list(service.ask_stream("Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?"))
+
+    assert len(updates) == 1 and updates[0].final and updates[0].citations

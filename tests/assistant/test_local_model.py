@@ -47,3 +47,12 @@ def test_local_answers_are_german_cited_and_every_number_is_supported(local_serv
     if answer.check != FALLBACK:
         recheck = verify_answer(answer.text, [c.passage.text for c in sorted(answer.citations, key=lambda c: c.number)])
         assert all(check.ok for check in recheck.checks), [c.problems for c in recheck.checks]
+
+
+def test_the_local_model_streams_its_tokens_after_the_draft(local_service):
+    updates = list(local_service.ask_stream("Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei pro Jahr?"))
+
+    stages = [u.stage for u in updates]
+    assert stages[0] == "draft" and stages[-1] == "final"
+    assert stages.count("generating") >= 3  # token by token, not one block at the end
+    assert updates[-1].first_token_seconds is not None

@@ -40,3 +40,15 @@ def test_status_line_names_the_backend_and_what_the_checks_did():
     assert answer_status(answer) == "Antwort: Sprachmodell (Server) – nicht belegte Sätze wurden entfernt (2 Sätze)"
     answer.abstained = True
     assert answer_status(answer) == "Keine passenden Dokumente gefunden."
+
+
+def test_status_line_says_when_an_answer_is_still_a_draft_or_unchecked():
+    from ui.rendering import answer_status
+
+    answer = hostile_answer()
+    answer.backend, answer.stage = "local", "draft"
+    assert "Auszug" in answer_status(answer) and "formuliert" in answer_status(answer)
+    answer.stage = "generating"
+    assert "noch nicht geprüft" in answer_status(answer)
+    answer.stage, answer.check = "final", "verified"
+    assert answer_status(answer) == "Antwort: Lokales Sprachmodell – alle Aussagen durch die Quellen belegt"
