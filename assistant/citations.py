@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from assistant.retrieval import Passage
+from indexing.keyword import analyse
+from indexing.sentences import split_sentences
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,19 @@ def number_passages(passages: list[Passage]) -> dict[str, Citation]:
         if passage.chunk_id not in citations:
             citations[passage.chunk_id] = Citation(len(citations) + 1, passage)
     return citations
+
+
+def supporting_sentence(answer_text: str, citation: Citation) -> str:
+    """The sentence of the cited passage that the answer's sentences marked [n] rest on most, so a reader
+    sees at once where in the passage to look; "" when the answer does not cite it."""
+    marker = f"[{citation.number}]"
+    claims = [sentence for sentence in split_sentences(answer_text) if marker in sentence]
+    if not claims:
+        return ""
+    claimed = set(analyse(re.sub(r"\[\d+\]", " ", " ".join(claims)))[0])
+    best, best_overlap = "", 0
+    for sentence in split_sentences(citation.passage.text):
+        overlap = len(claimed & set(analyse(sentence)[0]))
+        if overlap > best_overlap:
+            best, best_overlap = sentence, overlap
+    return best

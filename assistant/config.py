@@ -71,6 +71,10 @@ class Settings:
     session_hours: float = 8.0
     # Failed logins allowed per user name and client address within 15 minutes.
     login_attempts: int = 5
+    # Largest file staff may upload, in megabytes: bigger ones are refused before anything is written.
+    max_upload_mb: int = 50
+    # Require a login (partner or staff) for the chat too, not only for the staff functions.
+    chat_requires_login: bool = False
 
     @property
     def chroma_path(self) -> Path:

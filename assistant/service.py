@@ -5,30 +5,126 @@ Parts are built lazily, so `klimawissen docs list` never loads an embedding mode
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from assistant.accounts import Accounts, LoginGuard
 from assistant.answering import Answer, ExtractiveAnswerer
 from assistant.answering.generative import GenerativeAnswerer
 from assistant.answering.llms import openai_compatible_llm
 from assistant.answering.local_model import LocalChatModel, LocalModelUnavailable
+from assistant.audit import AuditLog
 from assistant.config import ConfigError, Settings
+from assistant.feedback import FeedbackStore
 from assistant.offline import enforce_offline
 from assistant.conversation import standalone_query
 from assistant.retrieval import HybridRetriever, Retrieval
+from assistant.sessions import Sessions
 from assistant.unanswered import UnansweredQueue
 from indexing.embedding import LocalEmbedding, make_embedder
+from indexing.errors import IngestError, UnsupportedFileError
 from indexing.keyword import KeywordIndex
-from indexing.pipeline import FileResult, IngestPipeline, ProgressCallback
-from indexing.registry import DocumentRecord, Registry
+from indexing.pipeline import FAILED, UNCHANGED, FileResult, IngestPipeline, ProgressCallback
+from indexing.readers import ReadDocument, read_file
+from indexing.registry import READY, DocumentRecord, Registry
 from indexing.splitting import Chunker
 from indexing.store import ChunkStore, connect, drop_collection
+from indexing.vocabulary import DOC_TYPES, LANGUAGES, MEASURE_TYPES, SECTORS
 
 enforce_offline()
 
 log = logging.getLogger(__name__)
+
+MAX_NAME_CHARS = 120
+# File systems allow 255 bytes per name, and an umlaut or emoji takes several bytes in UTF-8.
+MAX_NAME_BYTES = 255
+# A longer "extension" is no file type: such a name is cut like any other.
+MAX_SUFFIX_CHARS = 10
+
+# The metadata staff may correct, with the German name used in messages.
+FIELD_LABELS = {
+    "title": "Titel", "company": "Unternehmen", "sector": "Branche", "measure_types": "Maßnahmenart",
+    "year": "Jahr", "language": "Sprache", "doc_type": "Dokumentart",
+}
+# Every document needs a title to be listed and a language for per-language retrieval.
+REQUIRED_FIELDS = ("title", "language")
+VOCABULARIES = {"sector": SECTORS, "measure_types": MEASURE_TYPES, "language": LANGUAGES, "doc_type": DOC_TYPES}
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def safe_file_name(filename: str) -> str:
+    """The name an upload is stored under: its last path component, without control characters or leading
+    dots, at most 120 characters with the extension kept, so no upload lands outside the uploads folder
+    or hides from a folder sync there."""
+    name = re.split(r"[/\\]", filename)[-1]
+    name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c) not in ("Cc", "Cf"))
+    name = name.strip().lstrip(".")
+    if not name:
+        raise UnsupportedFileError("Der Dateiname ist ungültig. Bitte die Datei umbenennen.")
+    suffix = Path(name).suffix if len(Path(name).suffix) <= MAX_SUFFIX_CHARS else ""
+    stem = name[: len(name) - len(suffix)][: MAX_NAME_CHARS - len(suffix)]
+    stem = stem.encode()[: MAX_NAME_BYTES - len(suffix.encode())].decode(errors="ignore")
+    return stem + suffix
+
+
+def checked_metadata(changes: dict[str, Any]) -> dict[str, Any]:
+    """Staff's metadata changes as the index stores them, None for a cleared field; ValueError (German) if wrong."""
+    checked: dict[str, Any] = {}
+    for key, value in changes.items():
+        label = FIELD_LABELS.get(key)
+        if label is None:
+            raise ValueError(
+                f"Das Feld „{key}“ kann nicht geändert werden; änderbar sind: {', '.join(FIELD_LABELS)}."
+            )
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "" or value == []:
+            if key in REQUIRED_FIELDS:
+                raise ValueError(f"{label} darf nicht leer sein.")
+            checked[key] = None
+        elif key == "year":
+            year = str(value).strip()
+            if isinstance(value, bool) or not year.isdecimal() or not FIRST_YEAR <= int(year) <= LAST_YEAR:
+                raise ValueError(f"Das Jahr muss eine Zahl von {FIRST_YEAR} bis {LAST_YEAR} sein, nicht „{value}“.")
+            checked[key] = int(year)
+        elif key == "measure_types":
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, (list, tuple)):
+                raise ValueError(f"{label}: bitte eine Liste von Maßnahmenarten angeben.")
+            checked[key] = list(dict.fromkeys(_vocabulary_key(key, v) for v in values))
+        elif key in VOCABULARIES:
+            checked[key] = _vocabulary_key(key, value)
+        elif isinstance(value, str):
+            checked[key] = value
+        else:
+            raise ValueError(f"{label} muss ein Text sein.")
+    return checked
+
+
+def _vocabulary_key(field: str, value: Any) -> str:
+    vocabulary = VOCABULARIES[field]
+    key = value.strip() if isinstance(value, str) else value
+    if not isinstance(key, str) or key not in vocabulary:
+        raise ValueError(f"Unbekannte {FIELD_LABELS[field]} „{value}“; erlaubt sind: {', '.join(vocabulary)}.")
+    return key
+
+
+def _outcome(result: FileResult) -> str:
+    """A file result as one line of the audit log."""
+    return f"{result.status}: {result.message or f'{result.chunks} Abschnitte'}"
+
+
+def _not_found(doc_id: str, path: Path) -> FileResult:
+    return FileResult(path, FAILED, doc_id, message=f"Dokument „{doc_id}“ nicht gefunden.")
 
 
 class Klimawissen:
@@ -168,5 +264,190 @@ class Klimawissen:
     def documents(self) -> list[DocumentRecord]:
         return self.registry.all()
 
-    def delete_document(self, doc_id: str) -> bool:
-        return self.pipeline.delete(doc_id)
+    def document_metadata(self, doc_id: str) -> dict[str, Any]:
+        """The metadata a document is indexed with, corrections included; {} for an unknown id."""
+        record = self.registry.get(doc_id)
+        return dict(record.metadata) if record else {}
+
+    def document_file(self, doc_id: str) -> Path | None:
+        """The original file of a published document, for download. The id is only looked up in the
+        registry, never joined into a path, so no other file under the data directory can be reached."""
+        record = self.registry.get(doc_id)
+        if record is None or record.status != READY:
+            return None
+        path = Path(record.source_path)
+        return path if path.is_file() else None
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.settings.data_dir / "documents"
+
+    def upload(
+        self, files: list[tuple[str, bytes]], actor: str, progress: ProgressCallback | None = None
+    ) -> list[FileResult]:
+        """Store uploaded files in the uploads folder and index them; each is checked first, so a bad
+        file (or a bad new version of an uploaded one) changes nothing."""
+        results = []
+        for position, (filename, data) in enumerate(files, start=1):
+            try:
+                name = safe_file_name(filename)
+            except IngestError as error:
+                name = filename
+                result = FileResult(Path(filename), FAILED, message=str(error))
+            else:
+                result = self._publish(self.uploads_dir / name, data)
+            self.audit.record(actor, "document.upload", result.doc_id or name, _outcome(result))
+            results.append(result)
+            if progress:
+                progress(position, len(files), Path(name))
+        return results
+
+    def replace_document(self, doc_id: str, filename: str, data: bytes, actor: str) -> FileResult:
+        """A new version of a document. It is stored in the uploads folder under the document's own file
+        name, which keeps its id, even where the original came from another folder."""
+        record = self.registry.get(doc_id)
+        if record is None:
+            result = _not_found(doc_id, Path(filename))
+        elif Path(filename).suffix.lower() != Path(record.source_path).suffix.lower():
+            result = FileResult(
+                Path(filename), FAILED, doc_id, record.title,
+                message=f"Die neue Fassung muss wie die bisherige eine {Path(record.source_path).suffix}-Datei sein.",
+            )
+        else:
+            result = self._publish(self.uploads_dir / Path(record.source_path).name, data, replaces=doc_id)
+        self.audit.record(actor, "document.replace", doc_id, _outcome(result))
+        return result
+
+    def _publish(self, target: Path, data: bytes, replaces: str = "") -> FileResult:
+        """Check `data` as the file `target`, then store and index it there.
+
+        The previous file is kept aside until the new one is indexed and put back if that fails, so a
+        bad version leaves file, registry row and chunks as they were.
+        """
+        limit = self.settings.max_upload_mb
+        if len(data) > limit * 1024 * 1024:
+            size = len(data) / (1024 * 1024)
+            return FileResult(
+                target, FAILED, replaces,
+                message=f"Die Datei ist zu groß ({size:.1f} MB); erlaubt sind höchstens {limit} MB.",
+            )
+        staging = self.uploads_dir / ".staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=staging))
+        try:
+            staged, backup = work / target.name, work / "vorherige-fassung"
+            try:
+                staged.write_bytes(data)
+                self._check_identity(read_file(staged), target, replaces)
+                if target.exists():
+                    shutil.copy2(target, backup)
+                os.replace(staged, target)
+            except IngestError as error:
+                return FileResult(target, FAILED, replaces, message=str(error))
+            except OSError as error:
+                return FileResult(
+                    target, FAILED, replaces, message=f"Die Datei kann nicht gespeichert werden: {error.strerror}"
+                )
+            result = None
+            try:
+                result = self.pipeline.ingest_file(target)
+            finally:
+                if result is None or not result.ok:
+                    if backup.exists():
+                        os.replace(backup, target)
+                    else:
+                        target.unlink(missing_ok=True)
+            return result
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _check_identity(self, document: ReadDocument, target: Path, replaces: str) -> None:
+        """Refuse a file that would overwrite another document, under its id or in its file."""
+        if replaces and document.doc_id != replaces:
+            raise IngestError(
+                f"Die neue Fassung hätte die Dokument-ID „{document.doc_id}“ statt „{replaces}“ "
+                "(die ID steht im Kopfbereich bzw. in den PDF-Metadaten)."
+            )
+        owner = self.registry.get(document.doc_id)
+        if not replaces and owner and Path(owner.source_path) != target.resolve():
+            raise IngestError(
+                f"Es gibt schon das Dokument „{owner.title}“ mit der ID „{owner.doc_id}“ aus der Datei "
+                f"{Path(owner.source_path).name}. Bitte die Datei dort als neue Version hochladen."
+            )
+        previous = self.registry.from_source(str(target.resolve()))
+        if previous and previous.doc_id != document.doc_id:
+            raise IngestError(
+                f"Die Datei {target.name} gehört zum Dokument „{previous.title}“ ({previous.doc_id}); "
+                f"die neue Fassung hätte die ID „{document.doc_id}“."
+            )
+
+    def update_metadata(self, doc_id: str, changes: dict[str, Any], actor: str) -> FileResult:
+        """Correct a document's metadata. Kept as overrides in the registry, so they also hold for every
+        later ingest, re-index or new version of the document."""
+        record = self.registry.get(doc_id)
+        changed: dict[str, Any] = {}
+        if record is None:
+            result = _not_found(doc_id, Path(doc_id))
+        else:
+            try:
+                changed = {k: v for k, v in checked_metadata(changes).items() if record.metadata.get(k) != v}
+            except ValueError as error:
+                result = FileResult(
+                    Path(record.source_path), FAILED, doc_id, record.title, record.chunk_count, str(error)
+                )
+            else:
+                result = self._apply_metadata(record, changed)
+        detail = _outcome(result) + (f"; {json.dumps(changed, ensure_ascii=False)}" if changed else "")
+        self.audit.record(actor, "document.metadata", doc_id, detail)
+        return result
+
+    def _apply_metadata(self, record: DocumentRecord, changed: dict[str, Any]) -> FileResult:
+        """Save the changes and ingest the stored file again with them; undo the save if that fails.
+
+        Vectors are reused by text, so only chunks whose embedded text changed (a new title) are embedded.
+        """
+        source = Path(record.source_path)
+        if not changed:
+            return FileResult(source, UNCHANGED, record.doc_id, record.title, record.chunk_count, "Keine Änderungen.")
+        previous = self.registry.overrides(record.doc_id)
+        self.registry.set_overrides(record.doc_id, {**previous, **changed})
+        result = None
+        try:
+            result = self.pipeline.ingest_file(source, force=True)
+        finally:
+            if result is None or not result.ok:
+                self.registry.set_overrides(record.doc_id, previous)
+        if not result.ok:
+            return result
+        return dataclasses.replace(result, message="Metadaten geändert: " + ", ".join(changed))
+
+    def delete_document(self, doc_id: str, actor: str = "cli") -> bool:
+        """Remove a document and its corrections; an uploaded original is deleted too, or a later sync of
+        the uploads folder would bring it back."""
+        record = self.registry.get(doc_id)
+        if record and Path(record.source_path).is_relative_to(self.uploads_dir.resolve()):
+            Path(record.source_path).unlink(missing_ok=True)
+        deleted = self.pipeline.delete(doc_id)
+        if deleted:
+            self.audit.record(actor, "document.delete", doc_id, record.title if record else "")
+        return deleted
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.settings.registry_path)
+
+    @cached_property
+    def feedback(self) -> FeedbackStore:
+        return FeedbackStore(self.settings.registry_path)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        return Accounts(self.settings.registry_path)
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        return Sessions(self.settings.registry_path, self.settings.session_hours * 3600)
+
+    @cached_property
+    def login_guard(self) -> LoginGuard:
+        return LoginGuard(self.settings.registry_path, attempts=self.settings.login_attempts)

@@ -1,8 +1,9 @@
 """Ingestion: files in, per-file results out. One bad file never stops the batch or touches the index.
 
-Per file: read → (skip if these bytes are already indexed) → split → embed → replace the document's
-chunks in the store → record it in the registry. Everything that can fail on bad input happens before
-the store is written, so a rejected file leaves the index as it was.
+Per file: read → (skip if these bytes are already indexed) → apply the metadata staff corrected →
+split → embed → replace the document's chunks in the store → record it in the registry. Everything
+that can fail on bad input happens before the store is written, so a rejected file leaves the index
+as it was.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Callable, Iterable
 from indexing.embedding import LocalEmbedding
 from indexing.errors import IngestError, UnsupportedFileError
 from indexing.keyword import KeywordIndex
-from indexing.readers import SUPPORTED_EXTENSIONS, read_file
+from indexing.readers import SUPPORTED_EXTENSIONS, ReadDocument, read_file
 from indexing.readers.base import content_hash
 from indexing.registry import INDEXING, READY, Registry
 from indexing.splitting import Chunker, embedding_text
@@ -85,15 +86,19 @@ class IngestPipeline:
                 progress(position, len(files), path)
         return results
 
-    def ingest_file(self, path: Path) -> FileResult:
+    def ingest_file(self, path: Path, force: bool = False) -> FileResult:
+        """Index one file; `force` processes unchanged bytes again (after staff corrected its metadata)."""
         source = str(path.resolve())
         try:
             if not path.is_file():
                 raise UnsupportedFileError("Die Datei wurde nicht gefunden.")
-            known = self.registry.find_unchanged(source, content_hash(path.read_bytes()), self.fingerprint)
+            known = None if force else self.registry.find_unchanged(
+                source, content_hash(path.read_bytes()), self.fingerprint
+            )
             if known:
                 return FileResult(path, UNCHANGED, known.doc_id, known.title, known.chunk_count, "unverändert")
             document = read_file(path)
+            self._apply_overrides(document)
             nodes = self.chunker.split(document)
             if not nodes:
                 raise IngestError("Die Datei enthält keinen verwertbaren Text.")
@@ -117,6 +122,14 @@ class IngestPipeline:
         self.registry.upsert(document.doc_id, status=READY, **record)
         log.info("indexed %s as %s (%d chunks)", path, document.doc_id, len(nodes))
         return FileResult(path, UPDATED if previous else ADDED, document.doc_id, document.title, len(nodes))
+
+    def _apply_overrides(self, document: ReadDocument) -> None:
+        """Staff corrections win over what the reader found, so chunks, filters and registry show them."""
+        for key, value in self.registry.overrides(document.doc_id).items():
+            if value is None:
+                document.metadata.pop(key, None)
+            else:
+                document.metadata[key] = value
 
     def _embed(self, doc_id: str, nodes: list) -> list[list[float]]:
         """Vectors for the nodes, reusing those the document already has for identical text."""

@@ -1,7 +1,8 @@
 """The document registry: one row per document with a stable id, content hash, status and metadata.
 
 SQLite in the data directory; it answers "is this file already indexed?" without touching the
-vector store, and lists documents for staff.
+vector store, and lists documents for staff. It also keeps the metadata staff corrected by hand, apart
+from the documents, so the corrections outlive re-ingesting, re-indexing and replacing the file.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ CREATE TABLE IF NOT EXISTS documents (
     updated_at    TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_by_source ON documents (source_path, content_hash);
+CREATE TABLE IF NOT EXISTS document_overrides (
+    doc_id        TEXT PRIMARY KEY,
+    metadata_json TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
 """
 
 
@@ -69,6 +75,11 @@ class Registry:
         )
         return rows[0] if rows else None
 
+    def from_source(self, source_path: str) -> DocumentRecord | None:
+        """The document last ingested from this file, whatever its bytes were."""
+        rows = self._select("WHERE source_path = ?", (source_path,))
+        return rows[0] if rows else None
+
     def all(self) -> list[DocumentRecord]:
         return self._select("ORDER BY title COLLATE NOCASE", ())
 
@@ -97,15 +108,34 @@ class Registry:
                  metadata_json = excluded.metadata_json, updated_at = excluded.updated_at""",
             (
                 doc_id, title, source_path, file_type, content_hash, pipeline, status, chunk_count,
-                json.dumps(metadata, ensure_ascii=False), datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                json.dumps(metadata, ensure_ascii=False), _now(),
             ),
         )
 
     def delete(self, doc_id: str) -> bool:
+        """Forget a document, its corrections too: a later document with the same id starts afresh."""
+        self._db.execute("DELETE FROM document_overrides WHERE doc_id = ?", (doc_id,))
         return self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount > 0
 
     def clear(self) -> None:
+        """Drop every document row; the corrections stay, so a re-index applies them again."""
         self._db.execute("DELETE FROM documents")
+
+    def overrides(self, doc_id: str) -> dict[str, Any]:
+        """Metadata staff set by hand for a document; None marks a field they cleared."""
+        row = self._db.execute("SELECT metadata_json FROM document_overrides WHERE doc_id = ?", (doc_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def set_overrides(self, doc_id: str, overrides: dict[str, Any]) -> None:
+        if not overrides:
+            self._db.execute("DELETE FROM document_overrides WHERE doc_id = ?", (doc_id,))
+            return
+        self._db.execute(
+            """INSERT INTO document_overrides (doc_id, metadata_json, updated_at) VALUES (?, ?, ?)
+               ON CONFLICT (doc_id) DO UPDATE SET
+                 metadata_json = excluded.metadata_json, updated_at = excluded.updated_at""",
+            (doc_id, json.dumps(overrides, ensure_ascii=False), _now()),
+        )
 
     def _select(self, clause: str, params: tuple) -> list[DocumentRecord]:
         cursor = self._db.execute(
@@ -116,3 +146,7 @@ class Registry:
         return [
             DocumentRecord(*row[:8], metadata=json.loads(row[8]), updated_at=row[9]) for row in cursor.fetchall()
         ]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
+from urllib.parse import quote
 
 from assistant.answering import Answer
+from assistant.citations import supporting_sentence
+from assistant.retrieval import Passage
+from indexing.readers.base import document_id_for
+from ui.texts import TEXTS
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
@@ -46,14 +52,50 @@ def answer_status(answer: Answer) -> str:
     return f"Antwort: {label}" + (f" – {check}{removed}" if check else "")
 
 
-def sources_markdown(answer: Answer) -> str:
+def section_anchor(heading: str) -> str:
+    """The fragment id of a section in the document view (ASCII, so links survive any browser)."""
+    return "abschnitt-" + (document_id_for(Path("abschnitt"), declared=heading) if heading else "start")
+
+
+def source_link(passage: Passage) -> str:
+    """Where a reader checks the passage: the PDF at its page, or the document view at its section."""
+    base = f"/dokumente/{quote(passage.doc_id, safe='')}"
+    if passage.page is not None:
+        return f"{base}#page={passage.page}"
+    return f"{base}#{section_anchor(passage.heading)}"
+
+
+def _highlighted(passage_text: str, sentence: str) -> str:
+    text = html.escape(" ".join(passage_text.split()))
+    if not sentence:
+        return text
+    marked = html.escape(" ".join(sentence.split()))
+    return text.replace(marked, f"<mark>{marked}</mark>", 1)
+
+
+def sources_html(answer: Answer, language: str = "de") -> str:
+    """One card per cited passage: title, company, page or section, the passage with the sentence the
+    answer rests on highlighted, and a link that opens the source there. All document text is escaped."""
+    words = TEXTS[language]
     if not answer.citations:
-        return "*Keine Quellen.*"
-    blocks = []
-    for citation in answer.citations:
+        return f'<p class="kw-empty">{html.escape(words["no_match"])}</p>'
+    cards = []
+    for citation in sorted(answer.citations, key=lambda c: c.number):
         passage = citation.passage
-        location = f" — {escape_text(citation.location)}" if citation.location else ""
-        blocks.append(
-            f"**[{citation.number}] {escape_text(passage.title)}**{location}\n\n> {escape_text(passage.text)}"
+        where = []
+        if passage.metadata.get("company"):
+            where.append(html.escape(str(passage.metadata["company"])))
+        if passage.page is not None:
+            where.append(f"{words['page']} {passage.page}")
+        if passage.heading:
+            where.append(f"{words['section']} „{html.escape(passage.heading)}“")
+        sentence = supporting_sentence(answer.text, citation) if answer.final else ""
+        cards.append(
+            f'<div class="kw-source" id="quelle-{citation.number}">'
+            f'<div class="kw-source-head"><b>[{citation.number}] {html.escape(passage.title)}</b></div>'
+            f'<div class="kw-source-where">{" · ".join(where)}</div>'
+            f'<blockquote>{_highlighted(passage.text, sentence)}</blockquote>'
+            f'<a class="kw-open" href="{html.escape(source_link(passage))}" target="_blank" rel="noopener">'
+            f'{html.escape(words["open_source"])}</a></div>'
         )
-    return "\n\n".join(blocks)
+    return "\n".join(cards)

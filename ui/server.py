@@ -1,4 +1,4 @@
-"""Serve the web app with uvicorn on the configured host and port."""
+"""Serve the web app with uvicorn: login and API routes, the chat in German (/) and English (/en/)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ from assistant.service import Klimawissen
 
 log = logging.getLogger(__name__)
 
+NO_STAFF_HINT = (
+    "Es gibt noch kein Team-Konto. Anlegen mit:\n"
+    "  .venv/bin/klimawissen users add NAME --role staff"
+)
+
 
 def create_server_app(service: Klimawissen):
     import gradio as gr
     from fastapi import FastAPI
 
-    from ui.app import build_app
+    from ui.api import install_api_routes
+    from ui.app import CSS, build_app
+    from ui.auth import install_login_routes, user_from_cookies
 
     api = FastAPI(title="Klimawissen")
 
@@ -22,7 +29,18 @@ def create_server_app(service: Klimawissen):
     def health() -> dict:
         return {"status": "ok", "documents": len(service.documents())}
 
-    return gr.mount_gradio_app(api, build_app(service), path="/")
+    install_login_routes(api, service)
+    install_api_routes(api, service)
+
+    def signed_in(request) -> str | None:
+        """With a protected chat, gradio answers 401 to anyone without a session."""
+        user = user_from_cookies(service, request.cookies)
+        return user.username if user else None
+
+    protection = {"auth_dependency": signed_in} if service.settings.chat_requires_login else {}
+    protection["footer_links"] = []  # no "use via API" / "built with" links on a projector
+    api = gr.mount_gradio_app(api, build_app(service, "en"), path="/en", css=CSS, **protection)
+    return gr.mount_gradio_app(api, build_app(service, "de"), path="/", css=CSS, **protection)
 
 
 def serve(settings: Settings) -> None:
@@ -31,5 +49,8 @@ def serve(settings: Settings) -> None:
     service = Klimawissen(settings)
     service.warm_up()
     app = create_server_app(service)
+    if not service.accounts.has_staff():
+        print(NO_STAFF_HINT, flush=True)
     print(f"Klimawissen läuft: http://{settings.host}:{settings.port}/", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    # Open chat streams must not keep a stopping server alive for long.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)

@@ -3,7 +3,7 @@
 from assistant.answering import Answer
 from assistant.citations import Citation
 from assistant.retrieval import Passage
-from ui.rendering import answer_markdown, escape_text, sources_markdown
+from ui.rendering import answer_markdown, escape_text, section_anchor, source_link, sources_html
 
 HOSTILE = '<script>alert("x")</script> <img src=x onerror=alert(1)> [Klick](javascript:alert(1)) **fett**'
 
@@ -25,10 +25,23 @@ def test_answer_keeps_citation_markers_but_escapes_document_text():
     assert "<script>" not in markdown and "<img" not in markdown
 
 
-def test_sources_show_title_page_and_passage_escaped():
-    markdown = sources_markdown(hostile_answer())
-    assert "S\\. 2" in markdown
-    assert "<b>" not in markdown and "<script>" not in markdown and "&lt;b&gt;Titel&lt;/b&gt;" in markdown
+def test_source_cards_show_title_page_and_passage_escaped():
+    cards = sources_html(hostile_answer())
+    assert "S. 2" in cards and 'href="/dokumente/d#page=2"' in cards
+    assert "<b>" not in cards.replace("<b>[1]", "") and "<script>" not in cards and "<img" not in cards
+    assert "&lt;b&gt;Titel&lt;/b&gt;" in cards
+
+
+def test_source_card_highlights_the_sentence_the_answer_rests_on():
+    text = "Die Bäckerei wurde 1950 gegründet. Die Abwärme spart 140 MWh Erdgas im Jahr. Danach kam der Sommer."
+    passage = Passage("b::00001", text, 0.9, {"doc_id": "b", "title": "Bäckerei", "heading": "Ergebnis"})
+    answer = Answer("Wie viel Erdgas?", "Die Abwärme spart 140 MWh Erdgas [1].", [Citation(1, passage)], [passage])
+
+    cards = sources_html(answer)
+
+    assert "<mark>Die Abwärme spart 140 MWh Erdgas im Jahr.</mark>" in cards
+    assert source_link(passage) == "/dokumente/b#abschnitt-ergebnis" == f"/dokumente/b#{section_anchor('Ergebnis')}"
+    assert 'href="/dokumente/b#abschnitt-ergebnis"' in cards
 
 
 def test_status_line_names_the_backend_and_what_the_checks_did():
