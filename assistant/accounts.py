@@ -23,6 +23,8 @@ from typing import Callable
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from indexing.database import open_database
+
 log = logging.getLogger(__name__)
 
 STAFF = "staff"
@@ -70,14 +72,9 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-
-
 class Accounts:
     def __init__(self, path: Path, hasher: PasswordHasher | None = None):
-        self._db = _connect(path)
+        self._db = open_database(path)
         self._lock = threading.Lock()
         self._db.execute(USERS_SCHEMA)
         self._hasher = hasher or PasswordHasher()
@@ -186,7 +183,7 @@ class LoginGuard:
 
     def __init__(self, path: Path, attempts: int = 5, window_seconds: float = 900,
                  now: Callable[[], float] = time.time):
-        self._db = _connect(path)
+        self._db = open_database(path)
         self._lock = threading.Lock()
         self._db.execute(_LOGIN_FAILURES_SCHEMA)
         self._db.execute("CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key_hash, at)")

@@ -7,11 +7,11 @@ Callers record names and actions only, never passwords or tokens.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from indexing.database import open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -37,10 +37,8 @@ class AuditEntry:
 
 class AuditLog:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = open_database(path, _SCHEMA)
         self._lock = threading.Lock()
-        self._db.execute(_SCHEMA)
 
     def record(self, actor: str, action: str, target: str, detail: str = "") -> None:
         with self._lock:

@@ -163,6 +163,33 @@ def _cmd_unanswered(args, settings: Settings) -> int:
     return 0
 
 
+def _cmd_facts(args, settings: Settings) -> int:
+    service = _service(settings)
+    facts = service.measure_facts(args.doc)
+    if args.json:
+        print(json.dumps([fact.__dict__ for fact in facts], ensure_ascii=False, indent=2))
+        return 0
+    titles = {d.doc_id: d.title for d in service.documents()}
+    current = None
+    for fact in facts:
+        if fact.doc_id != current:
+            current = fact.doc_id
+            print(f"\n{titles.get(fact.doc_id, fact.doc_id)} ({fact.doc_id})")
+        where = f"S. {fact.page}" if fact.page else (f"„{fact.heading}“" if fact.heading else fact.origin)
+        mark = " ✓" if fact.confirmed else ""
+        print(f"  {fact.label:28} {_fact_value(fact.value):>14}  [{where}]{mark}")
+    print(f"\n{len(facts)} Kennzahlen aus {len({f.doc_id for f in facts})} Dokumenten")
+    return 0
+
+
+def _fact_value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}".replace(",", " ").replace(".", ",") if value % 1 else f"{value:,.0f}".replace(",", ".")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def _accounts(settings: Settings):
     from assistant.accounts import Accounts
     from assistant.audit import AuditLog
@@ -299,6 +326,11 @@ def _parser() -> argparse.ArgumentParser:
     docs_delete = docs_commands.add_parser("delete", help="Ein Dokument mit allen Abschnitten löschen")
     docs_delete.add_argument("doc_id")
     docs_delete.set_defaults(handler=_cmd_docs_delete)
+
+    facts = commands.add_parser("facts", help="Kennzahlen der Fallbeispiele (CO2e, Energie, Investition …)")
+    facts.add_argument("--doc", help="nur dieses Dokument")
+    facts.add_argument("--json", action="store_true")
+    facts.set_defaults(handler=_cmd_facts)
 
     unanswered = commands.add_parser("unanswered", help="Fragen, die die Dokumente nicht beantworten konnten")
     unanswered.set_defaults(handler=_cmd_unanswered)

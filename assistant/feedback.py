@@ -8,11 +8,11 @@ in one place. The answer and its sources are stored as shown, since the index ma
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from indexing.database import open_database
 
 HELPFUL = "helpful"
 NOT_HELPFUL = "not_helpful"
@@ -54,10 +54,8 @@ class Feedback:
 
 class FeedbackStore:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = open_database(path, _SCHEMA)
         self._lock = threading.Lock()
-        self._db.execute(_SCHEMA)
 
     def record(self, question: str, answer_text: str, sources: list[str], rating: str,
                comment: str = "", user: str = "") -> int:

@@ -31,6 +31,8 @@ from assistant.retrieval import HybridRetriever, Retrieval
 from assistant.sessions import Sessions
 from assistant.unanswered import UnansweredQueue
 from indexing.embedding import LocalEmbedding, make_embedder
+from indexing.fact_store import FactStore
+from indexing.facts import Fact
 from indexing.errors import IngestError, UnsupportedFileError
 from indexing.keyword import KeywordIndex
 from indexing.pipeline import FAILED, UNCHANGED, FileResult, IngestPipeline, ProgressCallback
@@ -166,7 +168,23 @@ class Klimawissen:
     @cached_property
     def pipeline(self) -> IngestPipeline:
         chunker = Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
-        return IngestPipeline(self.registry, self.store, self.keyword, self.embedder, chunker)
+        return IngestPipeline(self.registry, self.store, self.keyword, self.embedder, chunker, self.fact_store)
+
+    @cached_property
+    def fact_store(self) -> FactStore:
+        return FactStore(self.settings.registry_path)
+
+    def measure_facts(self, doc_id: str | None = None) -> list[Fact]:
+        """The typed figures of the case studies (all, or one document's), each with its source."""
+        return self.fact_store.for_document(doc_id) if doc_id else self.fact_store.all()
+
+    def correct_fact(self, doc_id: str, field: str, value: Any, actor: str) -> None:
+        """Staff set (or, with None, confirm) a fact; it stays so through re-ingest and new versions."""
+        if self.registry.get(doc_id) is None:
+            raise ValueError(f"Dokument „{doc_id}“ nicht gefunden.")
+        self.fact_store.correct(doc_id, field, value)
+        self.audit.record(actor, "fact.confirm" if value is None else "fact.correct", doc_id,
+                          f"{field}: {value}" if value is not None else field)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
@@ -218,6 +236,7 @@ class Klimawissen:
         drop_collection(self.chroma_client, self.settings.collection)
         self.registry.clear()
         self.keyword.clear()
+        self.fact_store.clear()
         for part in ("store", "pipeline", "retriever"):
             self.__dict__.pop(part, None)
         return self.ingest(paths, progress)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Callable
 
 from assistant.accounts import USERS_SCHEMA, AccountError, User, normalise_username
+from indexing.database import open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -30,11 +30,8 @@ CREATE TABLE IF NOT EXISTS sessions (
 
 class Sessions:
     def __init__(self, path: Path, lifetime_seconds: float, now: Callable[[], float] = time.time):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = open_database(path, USERS_SCHEMA + ";" + _SCHEMA)
         self._lock = threading.Lock()
-        self._db.execute(USERS_SCHEMA)
-        self._db.execute(_SCHEMA)
         self.lifetime_seconds = lifetime_seconds
         self._now = now
 

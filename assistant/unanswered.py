@@ -6,11 +6,11 @@ app process sharing the data directory writes to the same queue.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from indexing.database import open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS unanswered (
@@ -32,10 +32,8 @@ class UnansweredQuestion:
 
 class UnansweredQueue:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = open_database(path, _SCHEMA)
         self._lock = threading.Lock()
-        self._db.execute(_SCHEMA)
 
     def record(self, question: str, closest: list[str]) -> None:
         with self._lock:

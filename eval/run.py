@@ -14,6 +14,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.service import Klimawissen
 from eval.answers import evaluate_answers, sample
+from eval.facts import evaluate_fact_extraction, markdown_section as facts_section
 from eval.datasets import EvalSet, histories
 from eval.metrics import (
     abstention_scores, average, calibrate_threshold, doc_ranking, page_ranking, percentile, ranking_scores,
@@ -96,6 +97,9 @@ def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print, answ
         for system in systems:
             progress(f"{eval_set.name}: {system.name} …")
             results["sets"][eval_set.name][system.name] = evaluate_system(system, eval_set)
+    if sets:
+        progress("measure facts from the text …")
+        results["facts"] = evaluate_fact_extraction(sets[0].corpus_dir)
     if answer_backends and sets:
         service, _ = services[sets[0].corpus_dir]
         questions = sample(sets[0], *answer_sample)
@@ -147,6 +151,8 @@ def markdown_report(results: dict, command: str) -> str:
                         f"{values['abstention_recall']:.3f} | {values['false_abstention_rate']:.3f} |"
                     )
         lines.append("")
+    if results.get("facts", {}).get("documents"):
+        lines += facts_section(results["facts"])
     if results.get("answers"):
         lines += ["## Answers (fixed sample of the golden set)", ""]
         backends = list(results["answers"])

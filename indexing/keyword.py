@@ -9,7 +9,6 @@ when a question comes in.
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from llama_index.core.schema import TextNode
+from indexing.database import open_database
 
 GRAM = 5
 # Words at least this long are likely compounds and also get their 5-grams indexed.
@@ -66,10 +66,8 @@ class KeywordHit:
 
 class KeywordIndex:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = open_database(path)
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
         unindexed = ", ".join(f"{column} UNINDEXED" for column in ("chunk_id",) + FILTER_COLUMNS)
         self._db.execute(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS keyword_chunks USING fts5({unindexed}, stems, grams, "

@@ -16,6 +16,8 @@ from typing import Callable, Iterable
 
 from indexing.embedding import LocalEmbedding
 from indexing.errors import IngestError, UnsupportedFileError
+from indexing.fact_store import FactStore
+from indexing.facts import extract_facts
 from indexing.keyword import KeywordIndex
 from indexing.readers import SUPPORTED_EXTENSIONS, ReadDocument, read_file
 from indexing.readers.base import content_hash
@@ -27,8 +29,11 @@ log = logging.getLogger(__name__)
 
 ADDED, UPDATED, UNCHANGED, FAILED = "added", "updated", "unchanged", "failed"
 
+# Measure facts are read from case studies; a document without a declared type may be one.
+CASE_STUDY = "case-study"
+
 # Bump when readers or splitting change what a file turns into: every file is then processed again.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4  # 4: measure facts are extracted from case studies
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,11 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
 
 class IngestPipeline:
     def __init__(
-        self, registry: Registry, store: ChunkStore, keyword: KeywordIndex, embedder: LocalEmbedding, chunker: Chunker
+        self, registry: Registry, store: ChunkStore, keyword: KeywordIndex, embedder: LocalEmbedding, chunker: Chunker,
+        facts: FactStore | None = None,
     ):
         self.registry = registry
+        self.facts = facts
         self.store = store
         self.keyword = keyword
         self.embedder = embedder
@@ -103,6 +110,7 @@ class IngestPipeline:
             if not nodes:
                 raise IngestError("Die Datei enthält keinen verwertbaren Text.")
             embeddings = self._embed(document.doc_id, nodes)
+            facts = extract_facts(document) if document.metadata.get("doc_type", CASE_STUDY) == CASE_STUDY else []
         except IngestError as error:
             return FileResult(path, FAILED, message=str(error))
         except OSError as error:
@@ -119,6 +127,8 @@ class IngestPipeline:
         self.store.add(nodes, embeddings)
         self.keyword.delete_document(document.doc_id)
         self.keyword.add(nodes)
+        if self.facts is not None:
+            self.facts.replace(document.doc_id, facts)
         self.registry.upsert(document.doc_id, status=READY, **record)
         log.info("indexed %s as %s (%d chunks)", path, document.doc_id, len(nodes))
         return FileResult(path, UPDATED if previous else ADDED, document.doc_id, document.title, len(nodes))
@@ -158,5 +168,7 @@ class IngestPipeline:
         known = self.registry.get(doc_id) is not None or self.store.count(doc_id) > 0
         self.store.delete_document(doc_id)
         self.keyword.delete_document(doc_id)
+        if self.facts is not None:
+            self.facts.delete_document(doc_id)
         self.registry.delete(doc_id)
         return known

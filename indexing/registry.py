@@ -8,11 +8,11 @@ from the documents, so the corrections outlive re-ingesting, re-indexing and rep
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from indexing.database import open_database
 
 READY = "ready"
 INDEXING = "indexing"
@@ -55,10 +55,7 @@ class DocumentRecord:
 
 class Registry:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path, _SCHEMA)
 
     def close(self) -> None:
         self._db.close()

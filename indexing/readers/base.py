@@ -30,6 +30,8 @@ class ReadDocument:
     units: list[TextUnit]
     metadata: dict[str, Any] = field(default_factory=dict)
     file_type: str = ""
+    # Declared measure figures (front matter `figures`), kept apart: chunk metadata holds only scalars.
+    figures: dict[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:

@@ -38,6 +38,7 @@ def read_markdown(path: Path, text: str, data: bytes) -> ReadDocument:
         units=units,
         metadata=metadata,
         file_type="markdown",
+        figures=declared["figures"] if isinstance(declared.get("figures"), dict) else {},
     )
 
 

@@ -1,0 +1,296 @@
+"""Measure facts: the comparable figures of a case study (CO2e and energy saved, investment, funding,
+payback, scope), each with the page and sentence it came from.
+
+Front matter `figures` are taken as they are; otherwise the figures are found in the text. Every number
+with a unit is a candidate for the fields its unit fits, scored by the words just before it ("Investition
+… 180.000 €", "zusammen 169,8 t CO2e pro Jahr") and by its section heading; the best candidate per field
+wins. German and English number notation are both read (1.200,5 / 1,200.5).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from indexing.readers.base import ReadDocument
+from indexing.sentences import split_sentences
+
+# Field -> (unit kind, label for people). Units: "t" CO2e, "mwh" energy, "eur" money, "years".
+FIELDS: dict[str, tuple[str, str]] = {
+    "co2e_saved_t_per_year": ("t", "CO2e-Einsparung (t/a)"),
+    "energy_saved_mwh_per_year": ("mwh", "Energieeinsparung (MWh/a)"),
+    "investment_eur": ("eur", "Investition (€)"),
+    "funding_eur": ("eur", "Förderung (€)"),
+    "payback_years": ("years", "Amortisation (Jahre)"),
+    "funding_programme": ("text", "Förderprogramm"),
+    "scope": ("scopes", "Scope"),
+}
+FRONT_MATTER, TEXT, STAFF = "front-matter", "text", "staff"
+
+_NUMBER = r"(?<![\d.,])(?P<whole>[1-9]\d{0,2}(?:[.,\u202f ]\d{3})+|\d+)(?P<fraction>[.,]\d+)?"
+_QUANTITY = re.compile(
+    r"(?:(?P<currency>EUR|€)\s?)?" + _NUMBER + r"\s*(?P<scale>Mio\.?|Millionen|million|Tsd\.?)?\s*"
+    r"(?P<unit>t\b|Tonnen|tonnes|tons|kt\b|MWh|GWh|kWh|€|EUR\b|Euro|Jahren|Jahre|years?\b)?",
+    re.IGNORECASE,
+)
+_UNIT_KIND = {"t": "t", "tonnen": "t", "tonnes": "t", "tons": "t", "kt": "t", "mwh": "mwh", "gwh": "mwh",
+              "kwh": "mwh", "€": "eur", "eur": "eur", "euro": "eur", "jahren": "years", "jahre": "years",
+              "year": "years", "years": "years"}
+_UNIT_FACTOR = {"kt": 1000.0, "gwh": 1000.0, "kwh": 0.001}
+_SCALE = {"mio": 1e6, "mio.": 1e6, "millionen": 1e6, "million": 1e6, "tsd": 1e3, "tsd.": 1e3}
+
+# Words that make a number the field's value (+) or another figure with the same unit (−), looked for in
+# the words just before the number, and in the section heading.
+_CUES: dict[str, tuple[tuple[str, float], ...]] = {
+    "co2e_saved_t_per_year": (
+        (r"co2|co₂|thg|emission|treibhaus", 2.0),
+        (r"zusammen|insgesamt|gesamt|total|in sum|together|combined|overall|netto|\bnet\b|\bor\b$", 2.0),
+        (r"vermieden|avoided", 1.0),
+        (r"spar|weniger|einsparung|sinkt|sank|reduz|sav|less|lower|cut|fall|drop|declin", 1.0),
+        (r"jährlich|annual", 0.5),
+        (r"vorher|bisher|ausgang|referenzjahr|baseline|before|bilanz|verursacht|ausstoß|emittiert|emitted", -2.0),
+        (r"faktor|factor", -3.0),
+    ),
+    "energy_saved_mwh_per_year": (
+        (r"zusammen|insgesamt|gesamt|total|energieeinsparung|energy sav", 2.0),
+        (r"spar|weniger|einsparung|sinkt|sank|reduz|sav|less|lower|cut|ersetzt|replac", 1.0),
+        (r"verbrauch|bedarf|consum|demand|vorher|ausgang|referenz|baseline|erzeugt|liefert|produz|generat", -1.5),
+    ),
+    "investment_eur": (
+        (r"(wartungs|energie|betriebs|strom|gas|diesel|kraftstoff|heiz)kosten|kosteneinsparung|einnahmen", -3.0),
+        (r"investition|investiert|investment|invested|gesamtkosten|summe|kosten|kostete|kosteten|cost|capex", 2.0),
+        (r"summe|gesamt|insgesamt|total|zusammen", 1.0),
+        (r"förder|zuschuss|gefördert|funding|grant|subsid|eigenanteil|own share|einspar|spar|saving"
+         r"|pro jahr|/a\b|per year|jährlich|miete|umsatz|einnahmen|überschuss", -3.0),
+    ),
+    "funding_eur": (
+        (r"förder|zuschuss|gefördert|funding|grant|subsid|bafa|beg\b|kfw|progres|\beew\b", 2.0),
+        (r"insgesamt|zusammen|total", 0.5),
+        (r"eigenanteil|own share|investition|investment|kredit|loan|pro jahr|per year", -2.0),
+    ),
+    "payback_years": (
+        (r"amortis|payback|pays? (for itself|back)|rechnet sich|refinanz", 3.0),
+        (r"förder|zuschuss|funding|grant|eigenanteil", 0.5),
+        (r"ohne förder|without (the )?(funding|grant)", -1.0),
+    ),
+}
+_HEADING_CUES = r"auf einen blick|kurzfassung|ergebnis|zusammenfassung|at a glance|summary|result|kennzahl|key figures"
+# Funding programmes as short codes, so "Bundesförderung für Energie- und Ressourceneffizienz in der
+# Wirtschaft (EEW), Modul 4" and "BAFA EEW Module 4" compare equal.
+_PROGRAMMES = (
+    ("BAFA EEW", re.compile(r"\bEEW\b|Energie- und Ressourceneffizienz in der Wirtschaft", re.IGNORECASE)),
+    ("BEG EM", re.compile(r"\bBEG\b|Bundesförderung für effiziente Gebäude", re.IGNORECASE)),
+    ("KfW", re.compile(r"\bKfW\b", re.IGNORECASE)),
+    ("progres.nrw", re.compile(r"progres\.nrw", re.IGNORECASE)),
+    ("Umweltbonus", re.compile(r"Umweltbonus", re.IGNORECASE)),
+    ("Stadt Düsseldorf", re.compile(r"Klimafreundliches Wohnen und Arbeiten", re.IGNORECASE)),
+)
+_MODULE = re.compile(r"\bModule?\s+(\d)", re.IGNORECASE)
+_KFW_NUMBER = re.compile(r"\bKfW[- ](?:programme |Programm )?(\d{3})", re.IGNORECASE)
+_LOAN_ONLY = re.compile(r"kredit|loan|darlehen", re.IGNORECASE)
+
+
+def programme_codes(text: str) -> list[str]:
+    """The funding programmes a text names, as codes: "BAFA EEW Modul 4", "BEG EM", "KfW 270" …"""
+    codes = []
+    for code, pattern in _PROGRAMMES:
+        if not pattern.search(text):
+            continue
+        if code == "BAFA EEW":
+            modules = sorted(set(_MODULE.findall(text)))
+            codes += [f"BAFA EEW Modul {m}" for m in modules] or [code]
+        elif code == "KfW":
+            codes += [f"KfW {n}" for n in sorted(set(_KFW_NUMBER.findall(text)))] or [code]
+        else:
+            codes.append(code)
+    return codes
+
+
+_SCOPE = re.compile(r"\bScope\s+([123])(?:\s*(?:und|and|,|/|&)\s*([123]))?(?:\s*(?:und|and|,|/|&)\s*([123]))?", re.IGNORECASE)
+LEFT_CONTEXT = 70
+
+
+@dataclass(frozen=True)
+class Fact:
+    doc_id: str
+    field: str
+    value: Any  # float for figures, str for the programme, list[int] for scope
+    page: int | None = None
+    heading: str = ""
+    passage: str = ""  # the sentence the value was read from ("" for front matter)
+    origin: str = TEXT  # front-matter, text or staff
+    confirmed: bool = False
+
+    @property
+    def label(self) -> str:
+        return FIELDS.get(self.field, (None, self.field))[1]
+
+
+def parse_number(whole: str, fraction: str | None, language: str) -> float:
+    """A number in German or English notation: "1.200,5" (de) and "1,200.5" (en) are both 1200.5."""
+    thousands = "." if language == "de" else ","
+    decimal = "," if language == "de" else "."
+    separators = set(re.findall(r"[.,\u202f ]", whole))
+    if separators and separators <= {thousands, "\u202f", " "}:
+        whole = re.sub(r"[.,\u202f ]", "", whole)
+    elif separators:  # the other notation after all (an English table in a German document)
+        whole = re.sub(r"[.,\u202f ]", "", whole)
+    value = float(whole)
+    if fraction:
+        digits = fraction[1:]
+        if fraction[0] == decimal or len(digits) != 3:
+            value += float("0." + digits)
+        else:
+            value = value * 1000 + float(digits)
+    return value
+
+
+def extract_facts(document: ReadDocument) -> list[Fact]:
+    """The document's facts: front-matter figures where declared, the text for the rest."""
+    declared = document.figures
+    found = {fact.field: fact for fact in extract_from_text(document)}
+    facts = []
+    for field in FIELDS:
+        if field not in declared:
+            if field in found:
+                facts.append(found[field])
+            continue
+        value = declared[field] if FIELDS[field][0] in ("text", "scopes") else float(declared[field])
+        fact = Fact(document.doc_id, field, value, origin=FRONT_MATTER, confirmed=True)
+        if field in found and same_value(found[field].value, value):  # the text says it too: cite that place
+            fact = replace(found[field], value=value, origin=FRONT_MATTER, confirmed=True)
+        facts.append(fact)
+    return facts
+
+
+def same_value(found: Any, expected: Any) -> bool:
+    """Equal figures (within rounding, 0.5 %), equal scope lists, or the same funding programmes."""
+    if isinstance(expected, (int, float)) and isinstance(found, (int, float)):
+        return abs(float(found) - float(expected)) <= 0.005 * max(1.0, abs(float(expected)))
+    if isinstance(expected, list):
+        return sorted(found) == sorted(expected) if isinstance(found, list) else False
+    return set(programme_codes(str(expected))) == set(str(found).split("; "))
+
+
+def extract_from_text(document: ReadDocument) -> list[Fact]:
+    language = str(document.metadata.get("language", "de"))
+    best: dict[str, tuple[float, Fact]] = {}
+    for unit in document.units:
+        text = unit.text
+        heading_bonus = 0.5 if re.search(_HEADING_CUES, unit.heading, re.IGNORECASE) else 0.0
+        previous_end = 0
+        for match in _QUANTITY.finditer(text):
+            unit_word = match.group("unit") or match.group("currency")
+            if not unit_word:
+                continue
+            kind = _UNIT_KIND[unit_word.lower()]
+            value = parse_number(match.group("whole"), match.group("fraction"), language)
+            value *= _UNIT_FACTOR.get(unit_word.lower(), 1.0)
+            value *= _SCALE.get((match.group("scale") or "").lower(), 1.0)
+            near = _left_context(text, match.start(), previous_end).lower()
+            # "Amortisation (68.400 € − 11.670 €) / 6.200 € | 9,2 Jahre": the cue comes before other numbers.
+            wide = _left_context(text, match.start(), 0).lower()
+            right = text[match.end():match.end() + 25].lower()
+            previous_end = match.end()
+            for field, (field_kind, _) in FIELDS.items():
+                if field_kind != kind or field not in _CUES:
+                    continue
+                score = _score(field, wide if field == "payback_years" else near, right, unit.heading.lower())
+                if score <= 0:
+                    continue
+                score += heading_bonus
+                if field not in best or score > best[field][0]:
+                    fact = Fact(document.doc_id, field, round(value, 3), unit.page, unit.heading,
+                                _sentence_at(" ".join(text.split()), _flat_position(text, match.start())))
+                    best[field] = (score, fact)
+        _find_programme(document, unit, text, best)
+        _find_scope(document, unit, text, best)
+    return [fact for _, fact in best.values()]
+
+
+def _left_context(text: str, position: int, previous_end: int) -> str:
+    """The words that introduce the number at `position`: back to the previous number, the end of the
+    previous sentence, or, in a table, the start of the row (a column header says little about a row)."""
+    start = max(previous_end, position - LEFT_CONTEXT)
+    line_start = text.rfind("\n", 0, position) + 1
+    line = text[line_start:position]
+    if line.lstrip().startswith("|"):
+        start = max(start, line_start)
+    else:
+        sentence_end = text.rfind(". ", start, position)
+        start = max(start, sentence_end + 2) if sentence_end >= start else start
+    return " ".join(text[start:position].split())
+
+
+# For savings: a number in a "change" column (−303,8 t) or the result of a calculation (= 363,3 t) is the
+# saving itself; one followed by "aus Erdgas" / "from electricity" is only a part of it.
+_SAVINGS_FIELDS = ("co2e_saved_t_per_year", "energy_saved_mwh_per_year")
+
+
+def _score(field: str, left: str, right: str, heading: str) -> float:
+    score = 0.0
+    if field in ("investment_eur", "funding_eur") and re.search(r"pro jahr|im jahr|per year|a year|/a\b|jährlich", right):
+        return 0.0  # a yearly amount is a saving or a cost, not what was invested
+    if field in _SAVINGS_FIELDS:
+        if re.search(r"[−–-]\s*$|=\s*$", left):
+            score += 2.5
+        if re.search(r"^\s*(co2e?\s*)?(aus|from|für|for|durch|by)\b", right):
+            score -= 1.0
+        if re.search(r"pro jahr|im jahr|per year|a year|/a\b", right):
+            score += 0.5
+    for pattern, weight in _CUES[field]:
+        if re.search(pattern, left):
+            score += weight
+        elif weight > 0 and re.search(pattern, heading):
+            score += weight / 2
+    if field == "co2e_saved_t_per_year" and not re.search(r"co2|co₂|thg|emission", left + right):
+        return 0.0
+    if field == "co2e_saved_t_per_year" and re.search(r"^\s*co2e?\s*/\s*mwh", right):
+        return 0.0
+    return score
+
+
+def _find_programme(document: ReadDocument, unit, text: str, best: dict) -> None:
+    """The programmes named in the sentences about funding (grants, not loans)."""
+    flat = " ".join(text.split())
+    for sentence in split_sentences(flat):
+        if not re.search(r"förder|zuschuss|funding|grant|bafa|umweltbonus", sentence, re.IGNORECASE):
+            continue
+        codes = programme_codes(sentence)
+        if codes and _LOAN_ONLY.search(sentence) and not re.search(r"zuschuss|grant", sentence, re.IGNORECASE):
+            continue
+        if codes:
+            known = best.get("funding_programme")
+            merged = list(dict.fromkeys((known[1].value.split("; ") if known else []) + codes))
+            fact = known[1] if known else Fact(document.doc_id, "funding_programme", "", unit.page, unit.heading,
+                                               sentence)
+            best["funding_programme"] = (1.0, Fact(fact.doc_id, fact.field, "; ".join(merged), fact.page,
+                                                   fact.heading, fact.passage))
+
+
+def _find_scope(document: ReadDocument, unit, text: str, best: dict) -> None:
+    scopes = sorted({int(s) for match in _SCOPE.finditer(text) for s in match.groups() if s})
+    if scopes and ("scope" not in best or len(scopes) > len(best["scope"][1].value)):
+        first = _SCOPE.search(text)
+        best["scope"] = (1.0, Fact(document.doc_id, "scope", scopes, unit.page, unit.heading,
+                                   _sentence_at(" ".join(text.split()), _flat_position(text, first.start()))))
+
+
+def _flat_position(text: str, position: int) -> int:
+    """Where `position` of `text` lands once its whitespace runs are squeezed to single spaces."""
+    return len(" ".join(text[:position].split())) + (1 if position and text[position - 1].isspace() else 0)
+
+
+def _sentence_at(text: str, position: int) -> str:
+    """The sentence of `text` that contains the character at `position`."""
+    offset = 0
+    for sentence in split_sentences(text):
+        start = text.find(sentence, offset)
+        if start < 0:
+            continue
+        end = start + len(sentence)
+        if start <= position < end:
+            return sentence
+        offset = end
+    return text[max(0, position - 100):position + 100]

@@ -1,0 +1,77 @@
+"""Measure facts: numbers in both notations, the figure of the right sentence, front matter first."""
+
+from pathlib import Path
+
+import pytest
+
+from indexing.facts import extract_facts, extract_from_text, parse_number, programme_codes
+from indexing.readers import read_file
+from indexing.readers.base import ReadDocument, TextUnit
+
+
+@pytest.mark.parametrize(
+    "whole,fraction,language,expected",
+    [("1.200", None, "de", 1200.0), ("1,200", None, "en", 1200.0), ("169", ",8", "de", 169.8),
+     ("169", ".8", "en", 169.8), ("1.060.000", None, "de", 1060000.0), ("1,060,000", None, "en", 1060000.0),
+     ("0", ",380", "de", 0.38), ("12", ".500", "de", 12500.0)],
+)
+def test_numbers_are_read_in_german_and_english_notation(whole, fraction, language, expected):
+    assert parse_number(whole, fraction, language) == pytest.approx(expected)
+
+
+def document(units: list[TextUnit], language: str = "de", figures: dict | None = None) -> ReadDocument:
+    return ReadDocument("fall", Path("fall.md"), "hash", units, {"language": language}, "markdown", figures or {})
+
+
+CASE = [
+    TextUnit("Im Referenzjahr verursachte der Betrieb 1.788,4 t CO2e. Der Emissionsfaktor für Erdgas beträgt "
+             "0,201 t CO2e/MWh.", page=1, heading="Ausgangslage"),
+    TextUnit("| Position | Kosten |\n| Kompressor | 78.000 € |\n| Steuerung | 18.000 € |\n| **Summe** | **96.000 € ** |\n"
+             "Die Energiekosten sinken um 24.300 € pro Jahr.", page=2, heading="Investition und Förderung"),
+    TextUnit("Die Emissionen sinken um 90,0 t CO2e aus Erdgas, von denen 22,0 t CO2e für den Strom abgehen: "
+             "netto 68,0 t CO2e pro Jahr. Gefördert wurde über die Bundesförderung für Energie- und "
+             "Ressourceneffizienz in der Wirtschaft (EEW), Modul 4, mit 31.000 €. Die Investition amortisiert "
+             "sich nach 2,7 Jahren.", page=3, heading="Ergebnisse"),
+]
+
+
+def test_the_saving_investment_funding_and_payback_are_told_apart_from_other_figures():
+    facts = {fact.field: fact for fact in extract_from_text(document(CASE))}
+
+    assert facts["co2e_saved_t_per_year"].value == pytest.approx(68.0)  # net, not baseline, factor or a part
+    assert facts["co2e_saved_t_per_year"].page == 3
+    assert facts["co2e_saved_t_per_year"].passage.startswith("Die Emissionen sinken um 90,0 t CO2e")
+    assert facts["investment_eur"].value == pytest.approx(96000)  # the sum, not a row or a yearly saving
+    assert facts["funding_eur"].value == pytest.approx(31000)
+    assert facts["payback_years"].value == pytest.approx(2.7)
+    assert facts["funding_programme"].value == "BAFA EEW Modul 4"
+
+
+def test_english_notation_and_a_currency_before_the_number():
+    text = "The investment totalled EUR 1,060,000. Emissions fall by 153.3 t CO2e per year: 35.5 t from commuting."
+    facts = {fact.field: fact.value for fact in extract_from_text(document([TextUnit(text)], language="en"))}
+    assert facts["investment_eur"] == pytest.approx(1_060_000)
+    assert facts["co2e_saved_t_per_year"] == pytest.approx(153.3)
+
+
+def test_front_matter_figures_win_and_take_their_place_in_the_text():
+    figures = {"co2e_saved_t_per_year": 68.0, "investment_eur": 100000}
+    facts = {f.field: f for f in extract_facts(document(CASE, figures=figures))}
+
+    assert facts["co2e_saved_t_per_year"].origin == "front-matter" and facts["co2e_saved_t_per_year"].page == 3
+    assert facts["investment_eur"].value == 100000 and facts["investment_eur"].page is None  # text says 96.000
+    assert facts["payback_years"].origin == "text"
+
+
+def test_programme_codes_compare_long_and_short_names():
+    long = "Bundesförderung für Energie- und Ressourceneffizienz in der Wirtschaft (EEW), Modul 1 und Modul 4"
+    assert programme_codes(long) == programme_codes("BAFA EEW Modul 4 und Modul 1") == [
+        "BAFA EEW Modul 1", "BAFA EEW Modul 4"]
+    assert programme_codes("KfW-Programm 270 und BEG EM") == ["BEG EM", "KfW 270"]
+
+
+def test_the_corpus_pdfs_figures_come_from_the_text_alone():
+    facts = {f.field: f for f in extract_facts(read_file(Path("corpus/documents/cs-oberbilker-drehteile-druckluft.pdf")))}
+    assert facts["co2e_saved_t_per_year"].value == pytest.approx(169.8)
+    assert facts["investment_eur"].value == pytest.approx(180000)
+    assert all(f.origin == "text" and f.page for f in facts.values())
