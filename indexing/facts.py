@@ -22,21 +22,30 @@ FIELDS: dict[str, tuple[str, str]] = {
     "energy_saved_mwh_per_year": ("mwh", "Energieeinsparung (MWh/a)"),
     "investment_eur": ("eur", "Investition (€)"),
     "funding_eur": ("eur", "Förderung (€)"),
+    "employees": (
+        (r"beschäftigt|mitarbeit|team|unternehmen|betrieb|company|employs|firm|mit\s*$|with\s*$|hat\s*$|has\s*$", 1.0),
+        (r"davon|of them|including|fahrdienst|schicht", -2.0),
+    ),
     "payback_years": ("years", "Amortisation (Jahre)"),
     "funding_programme": ("text", "Förderprogramm"),
     "scope": ("scopes", "Scope"),
+    "employees": ("people", "Beschäftigte"),
 }
 FRONT_MATTER, TEXT, STAFF = "front-matter", "text", "staff"
 
 _NUMBER = r"(?<![\d.,])(?P<whole>[1-9]\d{0,2}(?:[.,\u202f ]\d{3})+|\d+)(?P<fraction>[.,]\d+)?"
 _QUANTITY = re.compile(
     r"(?:(?P<currency>EUR|€)\s?)?" + _NUMBER + r"\s*(?P<scale>Mio\.?|Millionen|million|Tsd\.?)?\s*"
-    r"(?P<unit>t\b|Tonnen|tonnes|tons|kt\b|MWh|GWh|kWh|€|EUR\b|Euro|Jahren|Jahre|years?\b)?",
+    r"(?P<unit>t\b|Tonnen|tonnes|tons|kt\b|MWh|GWh|kWh|€|EUR\b|Euro|Jahren|Jahre|years?\b|"
+    r"Beschäftigte[n]?|Mitarbeitende[n]?|Mitarbeiter(?:innen)?|Personen|employees|staff|people)?",
     re.IGNORECASE,
 )
 _UNIT_KIND = {"t": "t", "tonnen": "t", "tonnes": "t", "tons": "t", "kt": "t", "mwh": "mwh", "gwh": "mwh",
               "kwh": "mwh", "€": "eur", "eur": "eur", "euro": "eur", "jahren": "years", "jahre": "years",
-              "year": "years", "years": "years"}
+              "year": "years", "years": "years", "beschäftigte": "people", "beschäftigten": "people",
+              "mitarbeitende": "people", "mitarbeitenden": "people", "mitarbeiter": "people",
+              "mitarbeiterinnen": "people", "personen": "people", "employees": "people", "staff": "people",
+              "people": "people"}
 _UNIT_FACTOR = {"kt": 1000.0, "gwh": 1000.0, "kwh": 0.001}
 _SCALE = {"mio": 1e6, "mio.": 1e6, "millionen": 1e6, "million": 1e6, "tsd": 1e3, "tsd.": 1e3}
 
@@ -68,6 +77,10 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"förder|zuschuss|gefördert|funding|grant|subsid|bafa|beg\b|kfw|progres|\beew\b", 2.0),
         (r"insgesamt|zusammen|total", 0.5),
         (r"eigenanteil|own share|investition|investment|kredit|loan|pro jahr|per year", -2.0),
+    ),
+    "employees": (
+        (r"beschäftigt|mitarbeit|team|unternehmen|betrieb|company|employs|firm|mit\s*$|with\s*$|hat\s*$|has\s*$", 1.0),
+        (r"davon|of them|including|fahrdienst|schicht", -2.0),
     ),
     "payback_years": (
         (r"amortis|payback|pays? (for itself|back)|rechnet sich|refinanz", 3.0),
