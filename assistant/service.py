@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from assistant.accounts import Accounts, LoginGuard
+from assistant.aggregates import answer_aggregate
 from assistant.answering import Answer, ExtractiveAnswerer
 from assistant.answering.generative import GenerativeAnswerer
 from assistant.answering.llms import openai_compatible_llm
@@ -269,6 +270,10 @@ class Klimawissen:
         """Answers as they improve: with a generating backend first the sources and the extractive draft,
         then the model's text while it is written, last the checked answer (`answer.final`)."""
         question = question.strip()
+        aggregate = None if history else answer_aggregate(question, self.measure_facts(), self.documents())
+        if aggregate is not None:
+            yield aggregate
+            return
         retrieval = self.retrieve(question, history, filters)
         if retrieval.passages and retrieval.relevance < self.settings.min_relevance:
             answer = self.answerer.nothing_found(question, retrieval.passages)

@@ -23,10 +23,14 @@ def escape_text(text: str) -> str:
 
 def answer_markdown(answer: Answer) -> str:
     # Keep our own [n] markers readable while escaping everything that came from documents.
-    return re.sub(r"\\\[(\d+)\\\]", r"[\1]", escape_text(answer.text))
+    text = re.sub(r"\\\[(\d+)\\\]", r"[\1]", escape_text(answer.text))
+    if answer.table:
+        rows = [f"| {escape_text(name)} | {escape_text(value)} | {marker} |" for name, value, marker in answer.table]
+        text += "\n\n| | | |\n|---|---:|---|\n" + "\n".join(rows)
+    return text
 
 
-BACKEND_LABELS = {"extractive": "Auszug aus den Quellen", "openai": "Sprachmodell (Server)", "local": "Lokales Sprachmodell"}
+BACKEND_LABELS = {"facts": "Kennzahlen der Fallbeispiele", "extractive": "Auszug aus den Quellen", "openai": "Sprachmodell (Server)", "local": "Lokales Sprachmodell"}
 CHECK_LABELS = {
     "verified": "alle Aussagen durch die Quellen belegt",
     "corrected": "nicht belegte Sätze wurden entfernt",

@@ -22,6 +22,8 @@ class Answer:
     # While a generated answer streams: "draft" (the extractive answer, shown at once), "generating"
     # (the model's unchecked text so far); every stream ends with the checked "final" answer.
     stage: str = "final"
+    # Rows (name, value, citation marker) of an answer computed from measure facts, shown as a table.
+    table: list[list[str]] = field(default_factory=list)
     # Seconds from the question to the model's first token, for generated answers (measured, reported).
     first_token_seconds: float | None = None
 

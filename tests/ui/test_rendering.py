@@ -65,3 +65,11 @@ def test_status_line_says_when_an_answer_is_still_a_draft_or_unchecked():
     assert "noch nicht geprüft" in answer_status(answer)
     answer.stage, answer.check = "final", "verified"
     assert answer_status(answer) == "Antwort: Lokales Sprachmodell – alle Aussagen durch die Quellen belegt"
+
+
+def test_a_facts_table_is_rendered_with_its_cells_escaped():
+    answer = hostile_answer()
+    answer.backend, answer.table = "facts", [["<b>Firma</b> | x", "12,5 t CO2e/Jahr", "[1]"]]
+    markdown = answer_markdown(answer)
+    assert "|---|---:|---|" in markdown and markdown.rstrip().endswith("| [1] |")
+    assert "<b>" not in markdown and "\\|" in markdown  # a "|" from a title cannot break the table
