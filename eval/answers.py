@@ -51,10 +51,12 @@ def evaluate_answers(service: Klimawissen, eval_set: EvalSet, questions: list) -
             "abstained": answer.abstained,
             "fallback": answer.check == FALLBACK,
             "seconds": seconds,
+            "first_token": answer.first_token_seconds,
         })
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     sentences = sum(r["sentences"] for r in rows)
+    first_tokens = [r["first_token"] for r in rows if r["first_token"] is not None]
     return {
         "questions": len(rows),
         "gold fact contained": round(sum(r["fact"] for r in answerable) / max(1, len(answerable)), 3),
@@ -65,4 +67,7 @@ def evaluate_answers(service: Klimawissen, eval_set: EvalSet, questions: list) -
         "fallback to extractive": round(sum(r["fallback"] for r in rows) / max(1, len(rows)), 3),
         "seconds p50": round(percentile([r["seconds"] for r in rows], 0.5), 2),
         "seconds p95": round(percentile([r["seconds"] for r in rows], 0.95), 2),
+        # Generated answers stream: the reader sees the model's first words after this long.
+        "first token seconds p50": round(percentile(first_tokens, 0.5), 2) if first_tokens else "–",
+        "first token seconds p95": round(percentile(first_tokens, 0.95), 2) if first_tokens else "–",
     }

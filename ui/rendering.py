@@ -35,6 +35,8 @@ CHECK_LABELS = {
     "verified": "alle Aussagen durch die Quellen belegt",
     "corrected": "nicht belegte Sätze wurden entfernt",
     "fallback": "die erzeugte Antwort war nicht belegt, gezeigt wird ein Auszug aus den Quellen",
+    "busy": "das Sprachmodell ist gerade ausgelastet, gezeigt wird ein Auszug aus den Quellen",
+    "failed": "das Sprachmodell hat nicht geantwortet, gezeigt wird ein Auszug aus den Quellen",
 }
 
 

@@ -4,6 +4,7 @@ survives the extractive answer is given instead. The Answer says which of these 
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import replace
@@ -11,6 +12,7 @@ from typing import Iterator
 
 from assistant.answering.base import Answer
 from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.local_model import LocalModelBusy
 from assistant.answering.prompt import build_messages
 from assistant.citations import Citation
 from assistant.retrieval import Passage
@@ -18,6 +20,10 @@ from assistant.verification import verify_answer
 from indexing.language import detect_language
 
 VERIFIED, CORRECTED, FALLBACK = "verified", "corrected", "fallback"
+# The model could not answer now: too many answers waiting ("busy"), or the server failed ("failed").
+BUSY, FAILED = "busy", "failed"
+
+log = logging.getLogger(__name__)
 
 
 def evidence(passage: Passage) -> str:
@@ -53,12 +59,20 @@ class GenerativeAnswerer:
         # While it streams, [n] in the model's text means the n-th passage of the prompt.
         prompt_numbers = [Citation(number, passage) for number, passage in enumerate(used, 1)]
         reply, first_token = "", None
-        for chunk in self.llm.stream_chat(messages):
-            if not chunk.delta:
-                continue
-            first_token = first_token or time.perf_counter() - started
-            reply += chunk.delta
-            yield Answer(question, reply, prompt_numbers, passages, backend=self.backend, stage="generating")
+        try:
+            for chunk in self.llm.stream_chat(messages):
+                if not chunk.delta:
+                    continue
+                first_token = first_token or time.perf_counter() - started
+                reply += chunk.delta
+                yield Answer(question, reply, prompt_numbers, passages, backend=self.backend, stage="generating")
+        except LocalModelBusy:
+            yield replace(draft, backend=self.backend, check=BUSY)
+            return
+        except Exception as error:  # a server that is down or times out must not cost the partner the answer
+            log.warning("%s backend failed (%s): answering extractively", self.backend, error)
+            yield replace(draft, backend=self.backend, check=FAILED)
+            return
         final = self.check(question, passages, used, reply, draft)
         final.first_token_seconds = first_token
         yield final

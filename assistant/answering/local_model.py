@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -17,8 +19,40 @@ MODEL_SIZE = 1_117_320_768
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 
 
+# Loaded models by (folder, threads, context size): 1.9 GB each, so never twice in one process; each
+# with the queue its answers wait in.
+_LOADED: dict[tuple, object] = {}
+_QUEUES: dict[tuple, "GenerationQueue"] = {}
+
+
 class LocalModelUnavailable(RuntimeError):
     """The local model cannot run here (build or model parts missing); the app answers extractively."""
+
+
+class LocalModelBusy(RuntimeError):
+    """Too many answers are already waiting for the model; this one is given extractively at once."""
+
+
+class GenerationQueue:
+    """One generation at a time (llama.cpp is not thread-safe, and two would only halve each other's
+    speed on two cores); at most `max_waiting` wait behind it, the rest are turned away at once."""
+
+    def __init__(self, max_waiting: int = 4):
+        self.max_waiting = max_waiting
+        self._running = threading.Lock()
+        self._count = threading.Lock()
+        self._waiting = 0
+
+    @contextmanager
+    def slot(self):
+        with self._count:
+            if self._waiting >= self.max_waiting:
+                raise LocalModelBusy("Das Sprachmodell ist gerade ausgelastet.")
+            self._waiting += 1
+        with self._running:
+            with self._count:
+                self._waiting -= 1
+            yield
 
 
 def model_path(models_dir: Path) -> Path:
@@ -53,23 +87,31 @@ def model_path(models_dir: Path) -> Path:
 class LocalChatModel:
     """llama.cpp behind the same `chat(messages) -> ChatResponse` call as llama-index's LLM clients."""
 
-    def __init__(self, models_dir: Path, threads: int = 2, context_tokens: int = 4096, max_answer_tokens: int = 320):
+    def __init__(self, models_dir: Path, threads: int = 2, context_tokens: int = 4096, max_answer_tokens: int = 320,
+                 max_waiting: int = 4):
         self.models_dir = models_dir
         self.threads = threads
         self.context_tokens = context_tokens
         self.max_answer_tokens = max_answer_tokens
+        self.max_waiting = max_waiting
         self._llama = None
+        self.queue: GenerationQueue | None = None
 
     def load(self):
+        """The model, loaded once per process and shared by every LocalChatModel with the same settings."""
         if self._llama is None:
-            try:
-                from llama_cpp import Llama
-            except ImportError as error:
-                raise LocalModelUnavailable("llama-cpp-python is not installed") from error
-            self._llama = Llama(
-                model_path=str(model_path(self.models_dir)), n_ctx=self.context_tokens,
-                n_threads=self.threads, n_threads_batch=self.threads, verbose=False,
-            )
+            key = (str(self.models_dir.resolve()), self.threads, self.context_tokens)
+            if key not in _LOADED:
+                try:
+                    from llama_cpp import Llama
+                except ImportError as error:
+                    raise LocalModelUnavailable("llama-cpp-python is not installed") from error
+                _LOADED[key] = Llama(
+                    model_path=str(model_path(self.models_dir)), n_ctx=self.context_tokens,
+                    n_threads=self.threads, n_threads_batch=self.threads, verbose=False,
+                )
+                _QUEUES[key] = GenerationQueue(self.max_waiting)
+            self._llama, self.queue = _LOADED[key], _QUEUES[key]
         return self._llama
 
     def chat(self, messages: list[ChatMessage]) -> ChatResponse:
@@ -78,12 +120,14 @@ class LocalChatModel:
 
     def stream_chat(self, messages: list[ChatMessage]) -> Iterator[ChatResponse]:
         """Token by token, as llama-index's `stream_chat` does: each response has the text so far and its delta."""
-        chunks = self.load().create_chat_completion(
-            messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
-            temperature=0.1, max_tokens=self.max_answer_tokens, stream=True,
-        )
-        content = ""
-        for chunk in chunks:
-            delta = chunk["choices"][0]["delta"].get("content") or ""
-            content += delta
-            yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=content), delta=delta)
+        llama = self.load()
+        with self.queue.slot():
+            chunks = llama.create_chat_completion(
+                messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
+                temperature=0.1, max_tokens=self.max_answer_tokens, stream=True,
+            )
+            content = ""
+            for chunk in chunks:
+                delta = chunk["choices"][0]["delta"].get("content") or ""
+                content += delta
+                yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=content), delta=delta)

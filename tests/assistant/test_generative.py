@@ -126,3 +126,16 @@ def test_an_extractive_stream_is_one_final_answer(settings, fake_embedder, tiny_
     updates = list(service.ask_stream("Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?"))
 
     assert len(updates) == 1 and updates[0].final and updates[0].citations
+
+
+def test_a_server_that_is_down_still_gives_the_sourced_extractive_answer(settings, fake_embedder, tiny_corpus):
+    from tests.conftest import free_port
+
+    configured = settings.replace(answer_backend="openai", openai_base_url=f"http://127.0.0.1:{free_port()}/v1",
+                                  openai_model="test-model", min_relevance=0.0, llm_timeout=5.0)
+    service = Klimawissen(configured, embedder=fake_embedder)
+    assert all(r.ok for r in service.ingest([tiny_corpus]))
+
+    answer = service.ask("Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?")
+
+    assert answer.final and answer.check == "failed" and answer.citations and "[1]" in answer.text

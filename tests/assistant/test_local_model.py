@@ -56,3 +56,43 @@ def test_the_local_model_streams_its_tokens_after_the_draft(local_service):
     assert stages[0] == "draft" and stages[-1] == "final"
     assert stages.count("generating") >= 3  # token by token, not one block at the end
     assert updates[-1].first_token_seconds is not None
+
+
+def test_the_model_is_loaded_once_per_process(local_service):
+    other = local_service.variant(top_k=3)
+    assert isinstance(other.answerer, GenerativeAnswerer)
+    assert other.answerer.llm.load() is local_service.answerer.llm.load()
+
+
+def test_the_generation_queue_runs_one_answer_and_turns_away_more_than_it_may_hold():
+    import threading
+
+    from assistant.answering.local_model import GenerationQueue, LocalModelBusy
+
+    queue = GenerationQueue(max_waiting=1)
+    running, release, waiter_done = threading.Event(), threading.Event(), threading.Event()
+    order = []
+
+    def first():
+        with queue.slot():
+            order.append("first")
+            running.set()
+            release.wait(30)
+
+    def second():
+        with queue.slot():
+            order.append("second")
+        waiter_done.set()
+
+    threading.Thread(target=first).start()
+    assert running.wait(30)
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    while queue._waiting < 1:  # the second answer has taken its place in the queue
+        waiter.join(0.01)
+    with pytest.raises(LocalModelBusy):
+        with queue.slot():
+            pass
+    release.set()
+    assert waiter_done.wait(30)
+    assert order == ["first", "second"]
