@@ -3,12 +3,14 @@ feedback and the audit log. Every handler checks the login itself before it call
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import gradio as gr
 
 from assistant.accounts import STAFF, User
 from assistant.service import Klimawissen
+from indexing.facts import FIELDS
 from indexing.pipeline import FAILED
 from indexing.vocabulary import DOC_TYPES, LANGUAGES, MEASURE_TYPES, SECTORS, label
 from ui.auth import user_from_cookies
@@ -26,6 +28,31 @@ def _staff(service: Klimawissen, request: gr.Request | None) -> User | None:
 
 def _vocabulary_choices(vocabulary: dict) -> list[tuple[str, str]]:
     return [(label(vocabulary, key), key) for key in vocabulary]
+
+
+def _fact_text(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".").removesuffix(",0")
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _parse_fact(field: str, value: str):
+    """A corrected value as the facts store keeps it: a number (German or English notation), the scopes
+    as a list, the programme as text."""
+    kind = FIELDS[field][0]
+    text = (value or "").strip()
+    if not text:
+        raise ValueError("Bitte einen Wert eingeben.")
+    if kind == "text":
+        return text
+    if kind == "scopes":
+        return sorted({int(s) for s in re.findall(r"[123]", text)})
+    match = re.fullmatch(r"(\d{1,3}(?:[.\s]\d{3})+|\d+)(?:,(\d+))?|(\d+)\.(\d+)", text.replace("€", "").strip())
+    if not match:
+        raise ValueError(f"„{value}“ ist keine Zahl.")
+    if match.group(3):
+        return float(f"{match.group(3)}.{match.group(4)}")
+    return float(re.sub(r"[.\s]", "", match.group(1)) + ("." + match.group(2) if match.group(2) else ""))
 
 
 def document_rows(service: Klimawissen, search: str = "") -> list[list]:
@@ -83,12 +110,12 @@ def build_staff_tab(service: Klimawissen, language: str = "de") -> None:
 
     def load_metadata(doc_id: str, request: gr.Request):
         if _staff(service, request) is None or not doc_id:
-            return [gr.update()] * 7
+            return [gr.update()] * 8
         metadata = service.document_metadata(doc_id)
         return (
             metadata.get("title", ""), metadata.get("company", ""), metadata.get("sector") or None,
             metadata.get("measure_types", []), metadata.get("year"), metadata.get("language") or None,
-            metadata.get("doc_type") or None,
+            metadata.get("doc_type") or None, fact_rows(doc_id),
         )
 
     def save_metadata(doc_id, title, company, sector, measures, year, doc_language, doc_type, request: gr.Request):
@@ -103,6 +130,28 @@ def build_staff_tab(service: Klimawissen, language: str = "de") -> None:
         changes = {key: value for key, value in changes.items() if value or key not in ("title", "language")}
         result = service.update_metadata(doc_id, changes, actor=user.username)
         return f"Abgelehnt: {result.message}" if not result.ok else f"Gespeichert: {result.title}"
+
+    def fact_rows(doc_id: str) -> list[list]:
+        return [[f.label, _fact_text(f.value), f"S. {f.page}" if f.page else f.heading or "Kopfbereich",
+                 "ja" if f.confirmed else "", f.passage] for f in service.measure_facts(doc_id)] if doc_id else []
+
+    def set_fact(doc_id: str, field: str, value: str, confirm_only: bool, request: gr.Request):
+        user = _staff(service, request)
+        if user is None:
+            return NOT_STAFF, []
+        if not doc_id or not field:
+            return "Bitte Dokument und Kennzahl wählen.", fact_rows(doc_id)
+        try:
+            service.correct_fact(doc_id, field, None if confirm_only else _parse_fact(field, value), actor=user.username)
+        except ValueError as error:
+            return f"Abgelehnt: {error}", fact_rows(doc_id)
+        return ("Bestätigt." if confirm_only else "Korrigiert."), fact_rows(doc_id)
+
+    def correct_fact(doc_id: str, field: str, value: str, request: gr.Request):
+        return set_fact(doc_id, field, value, False, request)
+
+    def confirm_fact(doc_id: str, field: str, value: str, request: gr.Request):
+        return set_fact(doc_id, field, value, True, request)
 
     def replace(doc_id: str, file, request: gr.Request):
         user = _staff(service, request)
@@ -158,6 +207,17 @@ def build_staff_tab(service: Klimawissen, language: str = "de") -> None:
                     confirm = gr.Checkbox(label="Ja, dieses Dokument löschen", elem_id="confirm-delete")
                     delete_button = gr.Button("Löschen", variant="stop", elem_id="delete")
                 action_status = gr.Markdown(elem_id="document-action-status")
+                gr.Markdown("**Kennzahlen des Fallbeispiels** – aus dem Kopfbereich oder dem Text gelesen; "
+                            "bitte prüfen, bestätigen oder korrigieren.")
+                facts = gr.Dataframe(headers=["Kennzahl", "Wert", "Fundstelle", "bestätigt", "Textstelle"],
+                                     interactive=False, elem_id="facts")
+                with gr.Row():
+                    fact_field = gr.Dropdown([(label, key) for key, (_, label) in FIELDS.items()], value=None,
+                                             label="Kennzahl", elem_id="fact-field")
+                    fact_value = gr.Textbox(label="Richtiger Wert", elem_id="fact-value")
+                    correct_button = gr.Button("Korrigieren", elem_id="correct-fact")
+                    confirm_button = gr.Button("Bestätigen", elem_id="confirm-fact")
+                fact_status = gr.Markdown(elem_id="fact-status")
             with gr.Accordion("Unbeantwortete Fragen", open=False):
                 unanswered = gr.Dataframe(headers=["Gefragt", "Frage", "Nächste Dokumente"], interactive=False,
                                           elem_id="unanswered")
@@ -175,7 +235,9 @@ def build_staff_tab(service: Klimawissen, language: str = "de") -> None:
     search.submit(refresh, [search], views)
     upload_button.click(upload, [files], [upload_summary, upload_results]).then(refresh, [search], views)
     form = [title, company, sector, measures, year, doc_language, doc_type]
-    chosen.change(load_metadata, [chosen], form)
+    chosen.change(load_metadata, [chosen], [*form, facts])
+    correct_button.click(correct_fact, [chosen, fact_field, fact_value], [fact_status, facts])
+    confirm_button.click(confirm_fact, [chosen, fact_field, fact_value], [fact_status, facts])
     save.click(save_metadata, [chosen, *form], [action_status]).then(refresh, [search], views)
     replace_button.click(replace, [chosen, new_version], [action_status]).then(refresh, [search], views)
     delete_button.click(delete, [chosen, confirm], [action_status, confirm]).then(refresh, [search], views)

@@ -190,6 +190,16 @@ def test_staff_logs_in_uploads_replaces_and_deletes_a_pdf(staff_url, browser, tm
     page.locator("#meta-company textarea").fill("Käserei Rheinblick eG (fiktiv)")
     page.locator("#save-metadata").click()
     page.get_by_text("Gespeichert: Käserei Rheinblick: Brunnenwasser").wait_for(timeout=60_000)
+    # The case study's measure facts are shown for checking; staff correct one.
+    page.wait_for_function("document.querySelector('#facts').innerText.includes('Energieeinsparung')",
+                           timeout=30_000)
+    assert "42 MWh Strom" in page.locator("#facts").inner_text()
+    page.locator("#fact-field input").click()
+    page.get_by_role("option", name="Investition (€)").click()
+    page.locator("#fact-value textarea").fill("61.500")
+    page.locator("#correct-fact").click()
+    page.get_by_text("Korrigiert.").wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelector('#facts').innerText.includes('61.500')", timeout=30_000)
     page.locator("#documents").get_by_text("Käserei Rheinblick: Brunnenwasser").first.wait_for(timeout=30_000)
     page.locator("#replace-file input[type=file]").set_input_files(str(second))
     page.locator("#replace").click()
