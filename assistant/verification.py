@@ -29,8 +29,30 @@ _UNIT_FAMILIES = {
 _CHECKED_WITHOUT_UNIT_ABOVE = 9999
 
 
-# Share of a sentence's content words that a passage must contain for a marker to be added in code.
-ATTRIBUTION_OVERLAP = 0.6
+# Share of a sentence's content words that a passage must contain for a marker to be added in code;
+# less when the sentence has numbers and the passage holds every one of them (strong evidence already).
+ATTRIBUTION_OVERLAP = 0.5
+ATTRIBUTION_OVERLAP_WITH_NUMBERS = 0.35
+
+# Small models write "Laut Quelle 2, …" / "According to Source 1, …" instead of a marker.
+_LEADING_MENTION = re.compile(
+    r"^(?:laut|gemäß|nach|wie|according to|as (?:stated|shown) in|in)\s+(?:der\s+)?(?:quelle|source)\s+\[?(\d+)\]?"
+    r"\s*[,:]\s*",
+    re.IGNORECASE,
+)
+_INLINE_MENTION = re.compile(r"\b(Quelle|Source)\s+(\d+)\b", re.IGNORECASE)
+
+
+def normalise_source_mentions(sentence: str) -> str:
+    """Turn written-out source mentions into [n] markers: "According to Source 1, X." becomes "X [1].",
+    "Laut Quelle 3 spart …" becomes "Laut Quelle [3] spart …"."""
+    match = _LEADING_MENTION.match(sentence)
+    if match:
+        rest = sentence[match.end():]
+        rest = rest[:1].upper() + rest[1:]
+        end = re.search(r"[.!?]?\s*$", rest)
+        return f"{rest[:end.start()]} [{match.group(1)}]{rest[end.start():]}".strip()
+    return _INLINE_MENTION.sub(lambda m: f"{m.group(1)} [{m.group(2)}]", sentence)
 
 
 def _attribute(sentence: str, passages: list[str]) -> int | None:
@@ -41,7 +63,7 @@ def _attribute(sentence: str, passages: list[str]) -> int | None:
     if not words:
         return None
     needed = [q for q in quantities(sentence) if q.unit or max(q.values) > _CHECKED_WITHOUT_UNIT_ABOVE]
-    best, best_overlap = None, ATTRIBUTION_OVERLAP
+    best, best_overlap = None, ATTRIBUTION_OVERLAP_WITH_NUMBERS if needed else ATTRIBUTION_OVERLAP
     for number, passage in enumerate(passages, start=1):
         overlap = len(words & set(analyse(passage)[0])) / len(words)
         available = quantities(passage)
@@ -116,6 +138,7 @@ def verify_answer(answer: str, passages: list[str]) -> Verification:
     """
     checks = []
     for sentence in split_sentences(answer):
+        sentence = normalise_source_mentions(sentence)
         markers = [int(n) for n in _MARKER.findall(sentence)]
         if not markers:
             source = _attribute(sentence, passages)

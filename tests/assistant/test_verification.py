@@ -60,3 +60,21 @@ def test_units_must_agree():
 def test_markers_after_the_full_stop_count_for_their_sentence():
     result = verify_answer("Die Investition betrug 180.000 €. [1] Vermieden werden 169,8 t CO2e. [2]", PASSAGES)
     assert [c.ok for c in result.checks] == [True, True] and result.checks[1].markers == [2]
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("According to Source 1, the bakery saves 140 MWh of gas a year.", "The bakery saves 140 MWh of gas a year [1]."),
+    ("Laut Quelle 1 spart die Bäckerei 140 MWh Erdgas im Jahr.", "Laut Quelle [1] spart die Bäckerei 140 MWh Erdgas im Jahr."),
+])
+def test_written_out_source_mentions_count_as_markers(reply, expected):
+    verification = verify_answer(reply, ["Die Abwärme der Öfen spart 140 MWh Erdgas im Jahr."])
+    assert verification.text == expected and verification.checks[0].ok
+
+
+def test_an_unmarked_sentence_whose_numbers_a_passage_holds_needs_less_word_overlap():
+    passages = ["Die Bäckerei Conradi ersetzt Erdgas durch die Abwärme der Tunnelöfen: 1.366 MWh im Jahr.",
+                "Die Kfz-Werkstatt spart 58 MWh Heizöl."]
+    verification = verify_answer("Conradi nutzt so 1.366 MWh weniger Gas.", passages)
+    assert verification.checks[0].ok and verification.text.endswith("[1]")
+    unsupported = verify_answer("Conradi nutzt so 2.000 MWh weniger Gas.", passages)
+    assert not unsupported.checks[0].ok
