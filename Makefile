@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test eval system-deps corpus lock clean
+.PHONY: install run test eval bench system-deps corpus lock clean
 
 install: $(STAMP)
 
@@ -42,6 +42,11 @@ test: install system-deps
 XQUAD ?= ../shared/eval-data/xquad-de-dev
 eval: install
 	$(VENV)/bin/klimawissen eval --xquad $(XQUAD) --answers extractive,local --command-line "make eval"
+
+# Speed, memory and start-up, ours vs. plain llama-index, written to docs/benchmarks.{md,json} (long: the
+# 100k-chunk store is built once and kept in /tmp/klimawissen-bench; `python -m bench.run --help`).
+bench: install
+	$(PY) -m bench.run --command-line "make bench"
 
 # Rebuild the corpus PDFs from corpus/pdf-sources/.
 corpus: install system-deps
