@@ -14,6 +14,7 @@ from assistant.feedback import RATING_LABELS, RATINGS
 from assistant.service import Klimawissen
 from indexing.vocabulary import LANGUAGES, MEASURE_TYPES, SECTORS, label
 from ui.auth import user_from_cookies
+from ui.facilitator import FACILITATOR_CSS, build_facilitator_tab
 from ui.rendering import answer_markdown, answer_status, sources_html
 from ui.staff import build_staff_tab
 from ui.texts import EXAMPLE_QUESTIONS, TEXTS
@@ -23,7 +24,7 @@ CSS = """
 .kw-source-where{color:#555;font-size:.9em;margin:.2rem 0}
 .kw-source blockquote{margin:.4rem 0;padding-left:.6rem;border-left:3px solid #8bb}
 .kw-source mark{background:#fff3a8}
-"""
+""" + FACILITATOR_CSS
 
 
 def _message_text(content) -> str:
@@ -75,7 +76,7 @@ def build_app(service: Klimawissen, language: str = "de") -> gr.Blocks:
         earlier = [_message_text(m["content"]) for m in history if m["role"] == "user"]
         history = history + [{"role": "user", "content": question}]
         for answer in service.ask_stream(question, earlier, _filters(sector, measure, year, source_language)):
-            reply = {"role": "assistant", "content": f"{answer_markdown(answer)}\n\n*{answer_status(answer)}*"}
+            reply = {"role": "assistant", "content": f"{answer_markdown(answer)}\n\n*{answer_status(answer, language)}*"}
             rated = {"question": question, "answer": answer.text,
                      "sources": [c.label() for c in answer.citations]} if answer.final else None
             yield "", history + [reply], sources_html(answer, language), rated
@@ -139,6 +140,7 @@ def build_app(service: Klimawissen, language: str = "de") -> gr.Blocks:
                 chat.example_select(_example_text, None, question).then(respond, inputs, outputs)
                 new.click(lambda: ("", [], f"<p>{words['no_sources']}</p>", None), None, outputs)
                 send_rating.click(send_feedback, [last_answer, rating, comment], [feedback_status, comment])
+            build_facilitator_tab(service, language)
             build_staff_tab(service, language)
 
         def show_account(request: gr.Request) -> str:

@@ -30,32 +30,49 @@ def answer_markdown(answer: Answer) -> str:
     return text
 
 
-BACKEND_LABELS = {"facts": "Kennzahlen der Fallbeispiele", "extractive": "Auszug aus den Quellen", "openai": "Sprachmodell (Server)", "local": "Lokales Sprachmodell"}
-CHECK_LABELS = {
-    "verified": "alle Aussagen durch die Quellen belegt",
-    "corrected": "nicht belegte Sätze wurden entfernt",
-    "fallback": "die erzeugte Antwort war nicht belegt, gezeigt wird ein Auszug aus den Quellen",
-    "busy": "das Sprachmodell ist gerade ausgelastet, gezeigt wird ein Auszug aus den Quellen",
-    "failed": "das Sprachmodell hat nicht geantwortet, gezeigt wird ein Auszug aus den Quellen",
+STATUS_TEXTS = {
+    "de": {
+        "answer": "Antwort", "nothing": "Keine passenden Dokumente gefunden.", "sentences": "Sätze",
+        "backends": {"facts": "Kennzahlen der Fallbeispiele", "extractive": "Auszug aus den Quellen",
+                     "openai": "Sprachmodell (Server)", "local": "Lokales Sprachmodell"},
+        "checks": {
+            "verified": "alle Aussagen durch die Quellen belegt",
+            "corrected": "nicht belegte Sätze wurden entfernt",
+            "fallback": "die erzeugte Antwort war nicht belegt, gezeigt wird ein Auszug aus den Quellen",
+            "busy": "das Sprachmodell ist gerade ausgelastet, gezeigt wird ein Auszug aus den Quellen",
+            "failed": "das Sprachmodell hat nicht geantwortet, gezeigt wird ein Auszug aus den Quellen",
+        },
+        "stages": {"draft": "Vorab ein Auszug aus den Quellen – das Sprachmodell formuliert die Antwort …",
+                   "generating": "Das Sprachmodell schreibt … (noch nicht geprüft)"},
+    },
+    "en": {
+        "answer": "Answer", "nothing": "No matching documents found.", "sentences": "sentences",
+        "backends": {"facts": "figures of the case studies", "extractive": "excerpt from the sources",
+                     "openai": "language model (server)", "local": "local language model"},
+        "checks": {
+            "verified": "every statement backed by the sources",
+            "corrected": "unsupported sentences were removed",
+            "fallback": "the generated answer was not backed by the sources, an excerpt is shown instead",
+            "busy": "the language model is busy, an excerpt from the sources is shown instead",
+            "failed": "the language model did not answer, an excerpt from the sources is shown instead",
+        },
+        "stages": {"draft": "First an excerpt from the sources – the language model is writing the answer …",
+                   "generating": "The language model is writing … (not checked yet)"},
+    },
 }
 
 
-STAGE_LABELS = {
-    "draft": "Vorab ein Auszug aus den Quellen – das Sprachmodell formuliert die Antwort …",
-    "generating": "Das Sprachmodell schreibt … (noch nicht geprüft)",
-}
-
-
-def answer_status(answer: Answer) -> str:
+def answer_status(answer: Answer, language: str = "de") -> str:
     """Which backend answered and what the citation checks did, for the line under the answer."""
+    words = STATUS_TEXTS[language]
     if not answer.final:
-        return STAGE_LABELS[answer.stage]
+        return words["stages"][answer.stage]
     if answer.abstained:
-        return "Keine passenden Dokumente gefunden."
-    label = BACKEND_LABELS.get(answer.backend, answer.backend)
-    check = CHECK_LABELS.get(answer.check)
-    removed = f" ({len(answer.dropped)} Sätze)" if answer.check == "corrected" else ""
-    return f"Antwort: {label}" + (f" – {check}{removed}" if check else "")
+        return words["nothing"]
+    label = words["backends"].get(answer.backend, answer.backend)
+    check = words["checks"].get(answer.check)
+    removed = f" ({len(answer.dropped)} {words['sentences']})" if answer.check == "corrected" else ""
+    return f"{words['answer']}: {label}" + (f" – {check}{removed}" if check else "")
 
 
 def section_anchor(heading: str) -> str:

@@ -12,10 +12,6 @@ import pytest
 
 from tests.conftest import CORPUS_DOCUMENTS, REPO, VENV_BIN, free_port, klimawissen_command, wait_for_http, write_pdf
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 STAFF_PASSWORD = "Team-Passwort-2035"
 
@@ -67,16 +63,6 @@ def staff_url(tmp_path_factory):
     log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def ask(page, question: str, answers_before: int) -> str:
     """Type a question, send it, and return the final (checked) answer's text."""
     page.locator("#question textarea").fill(question)
@@ -84,7 +70,7 @@ def ask(page, question: str, answers_before: int) -> str:
     page.wait_for_function(
         "n => { const bots = document.querySelectorAll('#chat [data-testid=\"bot\"]');"
         " if (bots.length !== n + 1) return false; const text = bots[n].innerText;"
-        " return text.includes('Antwort:') || text.includes('Keine passenden'); }",
+        " return ['Antwort:', 'Answer:', 'Keine passenden', 'No matching'].some(w => text.includes(w)); }",
         arg=answers_before, timeout=120_000,
     )
     return page.locator('#chat [data-testid="bot"]').nth(answers_before).inner_text()

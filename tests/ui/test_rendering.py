@@ -73,3 +73,12 @@ def test_a_facts_table_is_rendered_with_its_cells_escaped():
     markdown = answer_markdown(answer)
     assert "|---|---:|---|" in markdown and markdown.rstrip().endswith("| [1] |")
     assert "<b>" not in markdown and "\\|" in markdown  # a "|" from a title cannot break the table
+
+
+def test_the_english_page_gets_the_status_line_in_english():
+    from ui.rendering import answer_status
+
+    answer = hostile_answer()
+    answer.backend, answer.check = "local", "busy"
+    assert answer_status(answer, "en") == (
+        "Answer: local language model – the language model is busy, an excerpt from the sources is shown instead")
