@@ -60,8 +60,10 @@ class Settings:
     openai_model: str = ""
     openai_api_key: str = ""
     llm_timeout: float = 60.0
-    # Passage text given to a generating model, in characters: bounds prompt size and so the wait.
-    max_context_chars: int = 3000
+    # Passage text given to a generating model, in characters: bounds the prompt and so the wait for the
+    # first token. Measured with the local model on this 2-core machine (docs/benchmarks.md): TTFT p50
+    # 4.9 s at 1,500, 7.9 s at 2,000, 11.3 s at 3,000 characters (~100 prompt tokens/s).
+    max_context_chars: int = 2000
     top_k: int = 5
     answer_sentences: int = 3
     # Web server.
