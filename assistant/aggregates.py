@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from assistant.answering.base import Answer
 from assistant.citations import Citation
 from assistant.retrieval import Passage
-from indexing.facts import Fact
+from indexing.facts import Fact, format_number
 from indexing.language import detect_language
 from indexing.registry import DocumentRecord
 from indexing.vocabulary import MEASURE_TYPES, SECTORS, label
@@ -100,7 +100,7 @@ def answer_aggregate(question: str, facts: list[Fact], documents: list[DocumentR
     passages = [_fact_passage(record, fact) for record, fact in shown]
     citations = [Citation(number, passage) for number, passage in enumerate(passages, 1)]
     unit = _FIELD_WORDS[asked.field][2 if language == "en" else 1]
-    rows = [[record.title, _number(fact.value, language) + f" {unit}", f"[{n}]"]
+    rows = [[record.title, format_number(fact.value, language) + f" {unit}", f"[{n}]"]
             for n, (record, fact) in enumerate(shown, 1)]
     text = _summary(asked, with_figure, without, unit, language)
     return Answer(question, text, citations, passages, backend="facts", table=rows)
@@ -116,7 +116,7 @@ def _summary(asked: AggregateQuestion, with_figure: list, without: list, unit: s
     scope = _scope_words(asked, language)
     count = len(with_figure)
     if asked.operation == "sum":
-        total = _number(sum(fact.value for _, fact in with_figure), language)
+        total = format_number(sum(fact.value for _, fact in with_figure), language)
         markers = " ".join(f"[{n}]" for n in range(1, count + 1)) if count <= 5 else f"[1] … [{count}]"
         if language == "en":
             text = f"Together, the {count} case studies {scope} report {total} {unit} {markers}. "
@@ -131,7 +131,7 @@ def _summary(asked: AggregateQuestion, with_figure: list, without: list, unit: s
         return text
     record, fact = with_figure[0]
     name = record.title
-    value = _number(fact.value, language)
+    value = format_number(fact.value, language)
     if language == "en":
         which = "lowest" if asked.operation == "min" else "highest"
         return (f"Of the {count} case studies {scope} with a figure, {name} has the {which} value: {value} {unit} [1]. "
@@ -161,11 +161,3 @@ def _fact_passage(record: DocumentRecord, fact: Fact) -> Passage:
         metadata["heading"] = fact.heading
     text = fact.passage or f"{fact.label}: {fact.value} (Angabe im Kopfbereich des Dokuments)"
     return Passage(f"{record.doc_id}::fact::{fact.field}", text, 1.0, metadata)
-
-
-def _number(value: float, language: str) -> str:
-    rounded = round(value, 1)
-    text = f"{rounded:,.1f}" if rounded % 1 else f"{rounded:,.0f}"
-    if language == "de":
-        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return text

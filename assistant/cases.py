@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from indexing.facts import Fact
+from indexing.facts import Fact, format_number
 from indexing.readers.base import document_id_for
 from indexing.registry import READY, DocumentRecord
 from indexing.sentences import split_sentences
@@ -146,17 +146,6 @@ def place_link(doc_id: str, page: int | None, heading: str) -> str:
 
 def fact_link(fact: Fact) -> str:
     return place_link(fact.doc_id, fact.page, fact.heading)
-
-
-def format_number(value: float, language: str = "de", decimals: int | None = None) -> str:
-    """1.234,5 in German, 1,234.5 in English; whole numbers without decimals, others with one (or more
-    where one would show 0)."""
-    if decimals is None:
-        decimals = 0 if float(value).is_integer() else 1 if round(value, 1) else 2
-    text = f"{value:,.{decimals}f}"
-    if language == "de":
-        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return text
 
 
 def format_fact(fact: Fact | None, language: str = "de") -> str:

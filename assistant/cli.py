@@ -164,6 +164,8 @@ def _cmd_unanswered(args, settings: Settings) -> int:
 
 
 def _cmd_facts(args, settings: Settings) -> int:
+    from indexing.facts import format_value
+
     service = _service(settings)
     facts = service.measure_facts(args.doc)
     if args.json:
@@ -177,17 +179,9 @@ def _cmd_facts(args, settings: Settings) -> int:
             print(f"\n{titles.get(fact.doc_id, fact.doc_id)} ({fact.doc_id})")
         where = f"S. {fact.page}" if fact.page else (f"„{fact.heading}“" if fact.heading else fact.origin)
         mark = " ✓" if fact.confirmed else ""
-        print(f"  {fact.label:28} {_fact_value(fact.value):>14}  [{where}]{mark}")
+        print(f"  {fact.label:28} {format_value(fact.value):>14}  [{where}]{mark}")
     print(f"\n{len(facts)} Kennzahlen aus {len({f.doc_id for f in facts})} Dokumenten")
     return 0
-
-
-def _fact_value(value) -> str:
-    if isinstance(value, float):
-        return f"{value:,.1f}".replace(",", " ").replace(".", ",") if value % 1 else f"{value:,.0f}".replace(",", ".")
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 def _accounts(settings: Settings):

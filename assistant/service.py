@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from assistant.accounts import Accounts, LoginGuard
-from assistant.aggregates import answer_aggregate
+from assistant.aggregates import answer_aggregate, parse_aggregate
 from assistant.answering import Answer, ExtractiveAnswerer
 from assistant.answering.generative import GenerativeAnswerer
 from assistant.answering.llms import openai_compatible_llm
@@ -270,7 +270,9 @@ class Klimawissen:
         """Answers as they improve: with a generating backend first the sources and the extractive draft,
         then the model's text while it is written, last the checked answer (`answer.final`)."""
         question = question.strip()
-        aggregate = None if history else answer_aggregate(question, self.measure_facts(), self.documents())
+        # Only a question over all case studies reads the facts; every other question goes straight on.
+        aggregate = (answer_aggregate(question, self.measure_facts(), self.documents())
+                     if not history and parse_aggregate(question) else None)
         if aggregate is not None:
             yield aggregate
             return

@@ -140,6 +140,26 @@ class Fact:
         return FIELDS.get(self.field, (None, self.field))[1]
 
 
+def format_number(value: float, language: str = "de", decimals: int | None = None) -> str:
+    """1.234,5 in German, 1,234.5 in English; whole numbers without decimals, others with one (or more
+    where one would show 0)."""
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 1 if round(value, 1) else 2
+    text = f"{value:,.{decimals}f}"
+    if language == "de":
+        text = text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return text
+
+
+def format_value(value: Any, language: str = "de") -> str:
+    """A fact's value for people: numbers in the language's notation, scopes as "1, 2", text as it is."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(float(value), language)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def parse_number(whole: str, fraction: str | None, language: str) -> float:
     """A number in German or English notation: "1.200,5" (de) and "1,200.5" (en) are both 1200.5."""
     thousands = "." if language == "de" else ","

@@ -10,7 +10,7 @@ import gradio as gr
 
 from assistant.accounts import STAFF, User
 from assistant.service import Klimawissen
-from indexing.facts import FIELDS
+from indexing.facts import FIELDS, format_value
 from indexing.pipeline import FAILED
 from indexing.vocabulary import DOC_TYPES, LANGUAGES, MEASURE_TYPES, SECTORS, label
 from ui.auth import user_from_cookies
@@ -28,12 +28,6 @@ def _staff(service: Klimawissen, request: gr.Request | None) -> User | None:
 
 def _vocabulary_choices(vocabulary: dict) -> list[tuple[str, str]]:
     return [(label(vocabulary, key), key) for key in vocabulary]
-
-
-def _fact_text(value) -> str:
-    if isinstance(value, float):
-        return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".").removesuffix(",0")
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _parse_fact(field: str, value: str):
@@ -132,7 +126,7 @@ def build_staff_tab(service: Klimawissen, language: str = "de") -> None:
         return f"Abgelehnt: {result.message}" if not result.ok else f"Gespeichert: {result.title}"
 
     def fact_rows(doc_id: str) -> list[list]:
-        return [[f.label, _fact_text(f.value), f"S. {f.page}" if f.page else f.heading or "Kopfbereich",
+        return [[f.label, format_value(f.value), f"S. {f.page}" if f.page else f.heading or "Kopfbereich",
                  "ja" if f.confirmed else "", f.passage] for f in service.measure_facts(doc_id)] if doc_id else []
 
     def set_fact(doc_id: str, field: str, value: str, confirm_only: bool, request: gr.Request):

@@ -95,9 +95,13 @@ class ExtractiveAnswerer:
             first = split_sentences(passages[0].text)[:1] or [passages[0].text]
             candidates = [(0, 0, first[0], passages[0], set())]
         similarity = self._similarity(question, [c[2] for c in candidates])
-        scored = sorted(
-            ((self._score(question, c, candidates) + s, c) for c, s in zip(candidates, similarity)), key=lambda s: -s[0]
-        )
+        rarity = _rarity(_stems(question), [c[4] for c in candidates])
+        titles: dict[str, set[str]] = {}
+        scored = []
+        for candidate, meaning in zip(candidates, similarity):
+            title = titles.setdefault(candidate[3].chunk_id, _stems(candidate[3].title))
+            scored.append((_score(question, candidate, rarity, title) + meaning, candidate))
+        scored.sort(key=lambda s: -s[0])
         chosen = sorted((c for _, c in scored[: self.max_sentences]), key=lambda c: (c[0], c[1]))
         citations = number_passages([c[3] for c in chosen])
         text = " ".join(f"{c[2]} [{citations[c[3].chunk_id].number}]" for c in chosen)
@@ -110,17 +114,17 @@ class ExtractiveAnswerer:
         query = np.asarray(self.embedder.get_query_embedding(question))
         return list(np.asarray(self.embedder.get_text_embedding_batch(sentences)) @ query)
 
-    @staticmethod
-    def _score(question: str, candidate: tuple, candidates: list[tuple]) -> float:
-        rank, _, sentence, passage, stems = candidate
-        weights = {}
-        title = _stems(passage.title)
-        for term in _stems(question):
-            frequency = sum(term in c[4] for c in candidates)
-            idf = math.log((len(candidates) + 1) / (frequency + 0.5))
-            weights[term] = idf * (TITLE_WORD_WEIGHT if term in title else 1.0)
-        total = sum(weights.values()) or 1.0
-        coverage = sum(w for term, w in weights.items() if term in stems) / total
-        bonus = ANSWER_TYPE_BONUS if _answer_type_match(question, sentence) else 0.0
-        # Retrieval's judgement breaks near-ties and keeps the best passage in front.
-        return coverage + bonus + 0.2 * passage.score - 0.03 * rank
+
+def _rarity(terms: set[str], sentences: list[set[str]]) -> dict[str, float]:
+    """How rare each question word is among the candidate sentences (inverse document frequency)."""
+    return {term: math.log((len(sentences) + 1) / (sum(term in stems for stems in sentences) + 0.5)) for term in terms}
+
+
+def _score(question: str, candidate: tuple, rarity: dict[str, float], title: set[str]) -> float:
+    rank, _, sentence, passage, stems = candidate
+    weights = {term: idf * (TITLE_WORD_WEIGHT if term in title else 1.0) for term, idf in rarity.items()}
+    total = sum(weights.values()) or 1.0
+    coverage = sum(w for term, w in weights.items() if term in stems) / total
+    bonus = ANSWER_TYPE_BONUS if _answer_type_match(question, sentence) else 0.0
+    # Retrieval's judgement breaks near-ties and keeps the best passage in front.
+    return coverage + bonus + 0.2 * passage.score - 0.03 * rank
