@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test eval bench system-deps corpus lock clean
+.PHONY: install run test eval bench loadtest system-deps corpus lock clean
 
 install: $(STAMP)
 
@@ -47,6 +47,11 @@ eval: install
 # 100k-chunk store is built once and kept in /tmp/klimawissen-bench; `python -m bench.run --help`).
 bench: install
 	$(PY) -m bench.run --command-line "make bench"
+
+# 50 concurrent chat sessions and a staff upload against a real server on 127.0.0.1, written to
+# docs/loadtest.{md,json} (`python -m loadtest.run --help`: --quick, --backend local).
+loadtest: install
+	$(PY) -m loadtest.run --command-line "make loadtest"
 
 # Rebuild the corpus PDFs from corpus/pdf-sources/.
 corpus: install system-deps

@@ -1,4 +1,5 @@
-"""The `klimawissen` command: ingest, ask, list and delete documents, manage logins, serve the web chat."""
+"""The `klimawissen` command: ingest, ask, list and delete documents, check and back up the index, manage
+logins, serve the web chat."""
 
 from __future__ import annotations
 
@@ -184,6 +185,53 @@ def _cmd_facts(args, settings: Settings) -> int:
     return 0
 
 
+def _cmd_check(args, settings: Settings) -> int:
+    from indexing.consistency import inspect, repair, report_lines
+
+    pipeline = _service(settings).pipeline
+    print(f"Prüfung der Daten in {settings.data_dir}")
+    if args.repair:
+        result = repair(pipeline)
+        for action in result.actions:
+            print(f"Repariert: {action}")
+        report = result.report
+    else:
+        report = inspect(pipeline)
+    for line in report_lines(report):
+        print(line)
+    if not report.ok and not args.repair:
+        print("Beheben mit: klimawissen check --repair")
+    return 0 if report.ok else 1
+
+
+def _cmd_backup(args, settings: Settings) -> int:
+    from assistant.backup import backup
+
+    summary = backup(settings, args.destination)
+    print(f"Sicherung geschrieben: {summary.archive}")
+    print(f"  {summary.documents} Dokumente, {summary.chunks} Abschnitte mit Vektoren (aus: {summary.vector_source}), "
+          f"{summary.uploads} hochgeladene Dateien, Datenbank mit Konten, Sitzungen, Protokoll, Kennzahlen und Rückmeldungen")
+    print("  Nicht enthalten: Dateien, die aus Ordnern außerhalb des Datenverzeichnisses aufgenommen wurden, "
+          "und das lokale Sprachmodell.")
+    return 0
+
+
+def _cmd_restore(args, settings: Settings) -> int:
+    from assistant.backup import BackupError, restore
+    from indexing.consistency import inspect, report_lines
+
+    try:
+        chunks = restore(settings, args.source, force=args.force)
+    except BackupError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"Wiederhergestellt nach {settings.data_dir}: {chunks} Abschnitte.")
+    report = inspect(_service(settings).pipeline)
+    for line in report_lines(report):
+        print(line)
+    return 0 if report.ok else 1
+
+
 def _accounts(settings: Settings):
     from assistant.accounts import Accounts
     from assistant.audit import AuditLog
@@ -354,6 +402,19 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--answers", help="auch Antworten messen, z. B. extractive,local")
     evaluate.add_argument("--command-line", help="der Befehl, der im Bericht genannt wird")
     evaluate.set_defaults(handler=_cmd_eval)
+
+    check = commands.add_parser("check", help="Prüfen, ob Register, Suchindex, Stichwortindex und Kennzahlen übereinstimmen")
+    check.add_argument("--repair", action="store_true", help="Gefundene Probleme beheben (Reste löschen, Dokumente neu aufnehmen)")
+    check.set_defaults(handler=_cmd_check)
+
+    backup = commands.add_parser("backup", help="Datenverzeichnis in ein Archiv sichern (.tar.gz)")
+    backup.add_argument("destination", type=Path, help="Archivdatei oder Ordner für eine datierte Archivdatei")
+    backup.set_defaults(handler=_cmd_backup)
+
+    restore = commands.add_parser("restore", help="Eine Sicherung in ein leeres Datenverzeichnis zurückspielen")
+    restore.add_argument("source", type=Path, help="die Archivdatei von klimawissen backup")
+    restore.add_argument("--force", action="store_true", help="ein nicht leeres Datenverzeichnis ersetzen")
+    restore.set_defaults(handler=_cmd_restore)
 
     serve = commands.add_parser("serve", help="Den Web-Chat starten")
     serve.add_argument("--host")

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from indexing.readers.limits import ReaderLimits
+
 ENV_PREFIX = "KLIMAWISSEN_"
 DEFAULT_CONFIG_FILE = "klimawissen.toml"
 
@@ -66,6 +68,9 @@ class Settings:
     max_context_chars: int = 2000
     top_k: int = 5
     answer_sentences: int = 3
+    # Questions worked on at once per process (embedding, search, extractive answer; model generation
+    # has its own queue). More would share the same cores: every answer slower, none sooner.
+    parallel_questions: int = 2
     # Web server.
     host: str = "127.0.0.1"
     port: int = 7860
@@ -74,7 +79,13 @@ class Settings:
     # Failed logins allowed per user name and client address within 15 minutes.
     login_attempts: int = 5
     # Largest file staff may upload, in megabytes: bigger ones are refused before anything is written.
-    max_upload_mb: int = 50
+    # Files ingested from a folder are held to it too.
+    max_upload_mb: int = ReaderLimits.max_mb
+    # Reading one file: at most this many PDF pages, seconds and MB of memory, else it is refused with a
+    # message; the defaults and why they suffice are in indexing/readers/limits.py.
+    max_pdf_pages: int = ReaderLimits.max_pages
+    max_read_seconds: float = ReaderLimits.max_seconds
+    max_read_memory_mb: int = ReaderLimits.max_memory_mb
     # Require a login (partner or staff) for the chat too, not only for the staff functions.
     chat_requires_login: bool = False
 
@@ -85,6 +96,10 @@ class Settings:
     @property
     def registry_path(self) -> Path:
         return self.data_dir / "registry.sqlite3"
+
+    @property
+    def reader_limits(self) -> ReaderLimits:
+        return ReaderLimits(self.max_upload_mb, self.max_pdf_pages, self.max_read_seconds, self.max_read_memory_mb)
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 from indexing.embedding import LocalEmbedding
 from indexing.keyword import FILTER_COLUMNS, KeywordIndex
 from indexing.language import detect_language
-from indexing.store import ChunkStore, StoredChunk
+from indexing.store import ChunkStore, StoredChunk, chunk_version
 
 # How many candidates each retriever contributes before fusion.
 CANDIDATES = 40
@@ -103,6 +103,7 @@ class HybridRetriever:
         cross_lingual_keyword_weight: float = 0.1,
         cross_lingual_boost: float = 0.0,
         reranker=None,
+        live_versions: Callable[[], dict[str, str | None]] | None = None,
     ):
         self.store = store
         self.keyword = keyword
@@ -112,6 +113,8 @@ class HybridRetriever:
         self.cross_lingual_keyword_weight = cross_lingual_keyword_weight
         self.cross_lingual_boost = cross_lingual_boost
         self.reranker = reranker
+        # doc_id → the version the registry publishes; None serves every chunk in the store.
+        self.live_versions = live_versions
 
     def retrieve(
         self, question: str, k: int, filters: dict[str, Any] | None = None, diverse: bool | None = None
@@ -120,7 +123,8 @@ class HybridRetriever:
         # e5 favours passages in the question's own language: with a boost, candidates are drawn from
         # each language separately so that the other language's best passages are there to be boosted.
         per_language = CORPUS_LANGUAGES if self.cross_lingual_boost else ()
-        dense = self.dense.search(question, CANDIDATES, filters, per_language)
+        live = self.live_versions() if self.live_versions else None
+        dense = served(self.dense.search(question, CANDIDATES, filters, per_language), live)
         keyword = self.keyword.search(question, CANDIDATES, filters)
         language = detect_language(question)
         # An English question over mostly German text: BM25 can only match names and numbers.
@@ -128,7 +132,7 @@ class HybridRetriever:
         scores = self._fuse(self._balance_languages(dense, language), keyword, weight)
         chunks = {chunk.chunk_id: chunk for chunk in dense}
         missing = [hit.chunk_id for hit in keyword if hit.chunk_id not in chunks]
-        chunks.update(self.store.get(missing))
+        chunks.update({c.chunk_id: c for c in served(list(self.store.get(missing).values()), live)})
         dense_scores = {chunk.chunk_id: chunk.score for chunk in dense}
         ranked = [
             Passage(cid, chunks[cid].text, dense_scores.get(cid, 0.0), chunks[cid].metadata)
@@ -176,6 +180,15 @@ def _min_max(items: list[tuple[str, float]]) -> list[tuple[str, float]]:
         return []
     low, high = min(v for _, v in items), max(v for _, v in items)
     return [(cid, (v - low) / (high - low) if high > low else 1.0) for cid, v in items]
+
+
+def served(chunks: list[StoredChunk], live: dict[str, str | None] | None) -> list[StoredChunk]:
+    """The chunks of the version the registry publishes, not those of a write in progress or cut short.
+    Chunks of documents the registry does not know are served only without a version: those were written
+    straight into the store, not by the pipeline (the benchmark's stores)."""
+    if live is None:
+        return chunks
+    return [c for c in chunks if live.get(str(c.metadata.get("doc_id", "")), "") == chunk_version(c.metadata)]
 
 
 def one_per_document(passages: list[Passage]) -> list[Passage]:

@@ -6,12 +6,14 @@ Parts are built lazily, so `klimawissen docs list` never loads an embedding mode
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import os
 import re
 import shutil
 import tempfile
+import threading
 import unicodedata
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +33,7 @@ from assistant.conversation import standalone_query
 from assistant.retrieval import HybridRetriever, Retrieval
 from assistant.sessions import Sessions
 from assistant.unanswered import UnansweredQueue
+from indexing.database import open_database
 from indexing.embedding import LocalEmbedding, make_embedder
 from indexing.fact_store import FactStore
 from indexing.facts import Fact
@@ -130,6 +133,42 @@ def _not_found(doc_id: str, path: Path) -> FileResult:
     return FileResult(path, FAILED, doc_id, message=f"Dokument „{doc_id}“ nicht gefunden.")
 
 
+class IndexGeneration:
+    """How often the index was rebuilt from nothing, in the SQLite file all app processes share.
+
+    A re-index replaces the Chroma collection; another process still holding the old one open would fail
+    every question until restarted. Reading this one number tells it to open the new one.
+    """
+
+    _SCHEMA = "CREATE TABLE IF NOT EXISTS index_generation (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER)"
+
+    def __init__(self, path: Path):
+        self._db = open_database(path, self._SCHEMA)
+
+    def current(self) -> int:
+        row = self._db.execute("SELECT generation FROM index_generation").fetchone()
+        return row[0] if row else 0
+
+    def advance(self) -> None:
+        self._db.execute(
+            "INSERT INTO index_generation VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET generation = generation + 1"
+        )
+
+
+class index_part(cached_property):
+    """A cached part built on the Chroma collection (store, pipeline, retriever): every use first checks
+    the index generation, so the part is built anew after a re-index by this or another process."""
+
+    def __get__(self, service, owner=None):
+        if service is not None:
+            service.follow_reindex()
+        return super().__get__(service, owner)
+
+    def __set__(self, service, value):
+        # A data descriptor is asked on every use, also once the part is cached in the instance.
+        service.__dict__[self.attrname] = value
+
+
 class Klimawissen:
     def __init__(self, settings: Settings, embedder: LocalEmbedding | None = None):
         self.settings = settings
@@ -158,7 +197,7 @@ class Klimawissen:
     def chroma_client(self):
         return connect(self.settings.chroma_url, self.settings.chroma_path)
 
-    @cached_property
+    @index_part
     def store(self) -> ChunkStore:
         return ChunkStore(self.chroma_client, self.settings.collection, self.embedder.identity)
 
@@ -166,10 +205,13 @@ class Klimawissen:
     def keyword(self) -> KeywordIndex:
         return KeywordIndex(self.settings.registry_path)
 
-    @cached_property
+    @index_part
     def pipeline(self) -> IngestPipeline:
         chunker = Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
-        return IngestPipeline(self.registry, self.store, self.keyword, self.embedder, chunker, self.fact_store)
+        return IngestPipeline(
+            self.registry, self.store, self.keyword, self.embedder, chunker, self.fact_store,
+            self.settings.reader_limits,
+        )
 
     @cached_property
     def fact_store(self) -> FactStore:
@@ -187,12 +229,12 @@ class Klimawissen:
         self.audit.record(actor, "fact.confirm" if value is None else "fact.correct", doc_id,
                           f"{field}: {value}" if value is not None else field)
 
-    @cached_property
+    @index_part
     def retriever(self) -> HybridRetriever:
         s = self.settings
         return HybridRetriever(
             self.store, self.keyword, self.embedder, s.fusion, s.keyword_weight, s.cross_lingual_keyword_weight,
-            s.cross_lingual_boost, self.reranker,
+            s.cross_lingual_boost, self.reranker, live_versions=self.registry.live_versions,
         )
 
     @cached_property
@@ -234,13 +276,28 @@ class Klimawissen:
 
     def reindex(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
         """Start over: drop all chunks and registry rows (e.g. after changing the embedder), then ingest."""
-        drop_collection(self.chroma_client, self.settings.collection)
-        self.registry.clear()
-        self.keyword.clear()
-        self.fact_store.clear()
-        for part in ("store", "pipeline", "retriever"):
-            self.__dict__.pop(part, None)
+        # Held, so no other process publishes a document between the drop and the cleared registry.
+        with self.registry.write_lock.held():
+            drop_collection(self.chroma_client, self.settings.collection)
+            # After the drop: a process that reopens on the new generation must not find the old collection.
+            self.index_generation.advance()
+            self.registry.clear()
+            self.keyword.clear()
+            self.fact_store.clear()
         return self.ingest(paths, progress)
+
+    @cached_property
+    def index_generation(self) -> IndexGeneration:
+        return IndexGeneration(self.settings.registry_path)
+
+    def follow_reindex(self) -> None:
+        """Forget the parts built on a Chroma collection that a re-index has replaced since."""
+        generation = self.index_generation.current()
+        opened = self.__dict__.setdefault("opened_generation", generation)  # the parts' first use opens them
+        if opened != generation:
+            for part in ("store", "pipeline", "retriever"):
+                self.__dict__.pop(part, None)
+            self.opened_generation = generation
 
     def warm_up(self) -> None:
         """Open the index and load the embedder now, so the first question does not pay for it."""
@@ -255,6 +312,11 @@ class Klimawissen:
         if not query:
             return Retrieval(query)
         return self.retriever.retrieve(query, self.settings.top_k, filters)
+
+    @cached_property
+    def question_slots(self) -> threading.BoundedSemaphore:
+        """Many chats at once queue here in arrival order instead of all slowing down together."""
+        return threading.BoundedSemaphore(self.settings.parallel_questions)
 
     @cached_property
     def unanswered(self) -> UnansweredQueue:
@@ -276,13 +338,14 @@ class Klimawissen:
         if aggregate is not None:
             yield aggregate
             return
-        retrieval = self.retrieve(question, history, filters)
-        if retrieval.passages and retrieval.relevance < self.settings.min_relevance:
-            answer = self.answerer.nothing_found(question, retrieval.passages)
-            stream = iter([answer])
-        else:
-            stream = self.answerer.stream(question, retrieval.passages)
-        for answer in stream:
+        with self.question_slots:  # the part that needs the cores: embedding, search, the extractive answer
+            retrieval = self.retrieve(question, history, filters)
+            if retrieval.passages and retrieval.relevance < self.settings.min_relevance:
+                stream = iter([self.answerer.nothing_found(question, retrieval.passages)])
+            else:
+                stream = self.answerer.stream(question, retrieval.passages)
+            first = next(stream)
+        for answer in itertools.chain([first], stream):
             if answer.final and answer.abstained and question:
                 self.unanswered.record(question, list(dict.fromkeys(p.title for p in retrieval.passages))[:3])
             yield answer
@@ -364,7 +427,7 @@ class Klimawissen:
             staged, backup = work / target.name, work / "vorherige-fassung"
             try:
                 staged.write_bytes(data)
-                self._check_identity(read_file(staged), target, replaces)
+                self._check_identity(read_file(staged, self.settings.reader_limits), target, replaces)
                 if target.exists():
                     shutil.copy2(target, backup)
                 os.replace(staged, target)

@@ -67,11 +67,12 @@ def run(context: Context, sections: list[str], command: str) -> dict:
     return results
 
 
-def write(results: dict, output: Path) -> tuple[Path, Path]:
+def write(results: dict, output: Path, stem: str = "benchmarks", markdown=markdown_report) -> tuple[Path, Path]:
+    """The results as JSON and as the Markdown report (also used by `make loadtest`)."""
     output.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = output / "benchmarks.json", output / "benchmarks.md"
+    json_path, md_path = output / f"{stem}.json", output / f"{stem}.md"
     json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    md_path.write_text(markdown_report(results), encoding="utf-8")
+    md_path.write_text(markdown(results), encoding="utf-8")
     return json_path, md_path
 
 

@@ -10,7 +10,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from bench.context import REPO, VENV_BIN, Context, subprocess_env
 from bench.stats import median, timed
@@ -47,30 +50,26 @@ def _post_json(url: str, payload: dict, timeout: float) -> dict:
         return json.loads(response.read())
 
 
-def serve_once(data_dir: Path, question: str, log_path: Path, answer_backend: str = "extractive",
-               timeout: float = 120.0, **settings: str) -> dict:
-    """Start `klimawissen serve`, wait for /healthz, ask one question over POST /api/ask, read its memory, stop it."""
+@dataclass(frozen=True)
+class Server:
+    pid: int
+    url: str
+    data_dir: Path
+
+
+@contextmanager
+def running_server(data_dir: Path, log_path: Path, answer_backend: str = "extractive", timeout: float = 180.0,
+                   **settings: str) -> Iterator[Server]:
+    """`klimawissen serve` as a child process on a free loopback port, yielded once /healthz answers and
+    stopped by its own pid afterwards."""
     port = free_port()
     env = subprocess_env(data_dir, port=str(port), host="127.0.0.1", answer_backend=answer_backend, **settings)
     with open(log_path, "ab") as log:
-        started = time.perf_counter()
         process = subprocess.Popen([str(VENV_BIN / "klimawissen"), "serve"], cwd=REPO, env=env, stdout=log, stderr=log)
         try:
-            base = f"http://127.0.0.1:{port}"
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"klimawissen serve exited with {process.returncode} (log: {log_path})")
-                if time.perf_counter() - started > timeout:
-                    raise TimeoutError(f"/healthz did not answer within {timeout} s (log: {log_path})")
-                try:
-                    _get(base + "/healthz", timeout=1.0)
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            healthy = time.perf_counter() - started
-            answer = _post_json(base + "/api/ask", {"question": question}, timeout=timeout * 5)
-            answered = time.perf_counter() - started
-            memory = rss_mb(process.pid)
+            server = Server(process.pid, f"http://127.0.0.1:{port}", data_dir)
+            _wait_healthy(process, server.url + "/healthz", timeout, log_path)
+            yield server
         finally:
             process.terminate()
             try:
@@ -78,6 +77,30 @@ def serve_once(data_dir: Path, question: str, log_path: Path, answer_backend: st
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _wait_healthy(process: subprocess.Popen, url: str, timeout: float, log_path: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"klimawissen serve exited with {process.returncode} (log: {log_path})")
+        try:
+            _get(url, timeout=1.0)
+            return
+        except OSError:
+            time.sleep(0.05)  # polling the port until it answers, not waiting for a result
+    raise TimeoutError(f"{url} did not answer within {timeout} s (log: {log_path})")
+
+
+def serve_once(data_dir: Path, question: str, log_path: Path, answer_backend: str = "extractive",
+               timeout: float = 120.0, **settings: str) -> dict:
+    """Start `klimawissen serve`, wait for /healthz, ask one question over POST /api/ask, read its memory, stop it."""
+    started = time.perf_counter()
+    with running_server(data_dir, log_path, answer_backend, timeout, **settings) as server:
+        healthy = time.perf_counter() - started
+        answer = _post_json(server.url + "/api/ask", {"question": question}, timeout=timeout * 5)
+        answered = time.perf_counter() - started
+        memory = rss_mb(server.pid)
     return {"healthz_s": round(healthy, 2), "first_answer_s": round(answered, 2), "answer_s": round(answered - healthy, 2),
             "backend": answer.get("backend"), "citations": len(answer.get("citations", [])), **memory}
 

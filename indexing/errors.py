@@ -13,5 +13,9 @@ class UnreadableFileError(IngestError):
     pass
 
 
+class LimitExceededError(IngestError):
+    """A file is over a configured limit (size, pages, reading time or memory): a higher limit may let it in."""
+
+
 class EmbedderMismatchError(RuntimeError):
     """The index was built with another embedder than the one configured."""

@@ -1,5 +1,6 @@
 """Measure facts in the registry database, next to their documents: replaced on every ingest of a
-document, deleted with it, and corrected or confirmed by staff (corrections survive re-ingest)."""
+document (in the same transaction as its registry row), deleted with it, and corrected or confirmed by
+staff (corrections survive re-ingest)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from indexing.facts import FIELDS, STAFF, Fact
 from indexing.database import open_database
+from indexing.facts import FIELDS, STAFF, Fact
+from indexing.transaction import Write, commit
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS facts (
@@ -40,6 +42,11 @@ class FactStore:
 
     def replace(self, doc_id: str, facts: list[Fact]) -> None:
         """The document's facts from its latest ingest, with staff corrections laid over them."""
+        with self._lock:
+            commit(self._db, self.replace_writes(doc_id, facts))
+
+    def replace_writes(self, doc_id: str, facts: list[Fact]) -> list[Write]:
+        """What `replace` writes, for the registry to commit together with the document's row."""
         by_field = {fact.field: fact for fact in facts}
         for field, value in self._corrections(doc_id).items():
             if value is None:
@@ -47,15 +54,12 @@ class FactStore:
                     by_field[field] = replace(by_field[field], confirmed=True)
             else:
                 by_field[field] = Fact(doc_id, field, value, origin=STAFF, confirmed=True)
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
-            self._db.executemany(
-                "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(doc_id, f.field, json.dumps(f.value, ensure_ascii=False), f.page, f.heading, f.passage, f.origin,
-                  int(f.confirmed)) for f in by_field.values()],
-            )
-            self._db.execute("COMMIT")
+        return [
+            ("DELETE FROM facts WHERE doc_id = ?", [(doc_id,)]),
+            ("INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             [(doc_id, f.field, json.dumps(f.value, ensure_ascii=False), f.page, f.heading, f.passage, f.origin,
+               int(f.confirmed)) for f in by_field.values()]),
+        ]
 
     def for_document(self, doc_id: str) -> list[Fact]:
         return self._select("WHERE doc_id = ?", (doc_id,))
@@ -75,10 +79,21 @@ class FactStore:
             )
         self.replace(doc_id, [f for f in self.for_document(doc_id) if f.origin != STAFF])
 
-    def delete_document(self, doc_id: str) -> None:
+    def delete_writes(self, doc_id: str) -> list[Write]:
+        """The writes that forget a document's facts and their corrections, for the registry to commit."""
+        return [
+            ("DELETE FROM facts WHERE doc_id = ?", [(doc_id,)]),
+            ("DELETE FROM fact_corrections WHERE doc_id = ?", [(doc_id,)]),
+        ]
+
+    def documents(self) -> set[str]:
+        """The ids of the documents that have facts (for the consistency check)."""
+        return {row[0] for row in self._db.execute("SELECT DISTINCT doc_id FROM facts")}
+
+    def drop_facts(self, doc_id: str) -> None:
+        """Remove a document's facts but keep staff's corrections, which a later ingest applies again."""
         with self._lock:
-            self._db.execute("DELETE FROM facts WHERE doc_id = ?", (doc_id,))
-            self._db.execute("DELETE FROM fact_corrections WHERE doc_id = ?", (doc_id,))
+            commit(self._db, [("DELETE FROM facts WHERE doc_id = ?", [(doc_id,)])])
 
     def clear(self) -> None:
         """Drop every fact (before a re-index); staff corrections stay and are applied again."""

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from llama_index.core.schema import TextNode
+
 from indexing.database import open_database
+from indexing.transaction import Write, commit
 
 GRAM = 5
 # Words at least this long are likely compounds and also get their 5-grams indexed.
@@ -75,19 +77,40 @@ class KeywordIndex:
         )
 
     def add(self, nodes: Sequence[TextNode]) -> None:
+        with self._lock:
+            commit(self._db, [self._insert_write(nodes)])
+
+    def replace_writes(self, doc_id: str, nodes: Sequence[TextNode]) -> list[Write]:
+        """The writes that replace a document's rows by these nodes', for the registry to commit together
+        with the document's row."""
+        return [*self.delete_writes(doc_id), self._insert_write(nodes)]
+
+    def delete_writes(self, doc_id: str) -> list[Write]:
+        return [("DELETE FROM keyword_chunks WHERE doc_id = ?", [(doc_id,)])]
+
+    def replace_document(self, doc_id: str, nodes: Sequence[TextNode]) -> None:
+        with self._lock:
+            commit(self._db, self.replace_writes(doc_id, nodes))
+
+    def delete_document(self, doc_id: str) -> None:
+        with self._lock:
+            commit(self._db, self.delete_writes(doc_id))
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        with self._lock:
+            commit(self._db, [("DELETE FROM keyword_chunks WHERE chunk_id = ?", [(cid,) for cid in chunk_ids])])
+
+    def chunks(self) -> list[tuple[str, str]]:
+        """(chunk_id, doc_id) of every row, duplicates included (for the consistency check)."""
+        return self._db.execute("SELECT chunk_id, doc_id FROM keyword_chunks").fetchall()
+
+    def _insert_write(self, nodes: Sequence[TextNode]) -> Write:
         rows = []
         for node in nodes:
             stems, grams = analyse(node.metadata.get("title", "") + " " + node.metadata.get("heading", "") + " " + node.text)
             rows.append((node.id_, *_filter_values(node.metadata), " ".join(stems), " ".join(grams)))
         placeholders = ", ".join("?" * (len(FILTER_COLUMNS) + 3))
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.executemany(f"INSERT INTO keyword_chunks VALUES ({placeholders})", rows)
-            self._db.execute("COMMIT")
-
-    def delete_document(self, doc_id: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM keyword_chunks WHERE doc_id = ?", (doc_id,))
+        return f"INSERT INTO keyword_chunks VALUES ({placeholders})", rows
 
     def clear(self) -> None:
         with self._lock:

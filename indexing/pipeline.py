@@ -1,15 +1,25 @@
 """Ingestion: files in, per-file results out. One bad file never stops the batch or touches the index.
 
 Per file: read → (skip if these bytes are already indexed) → apply the metadata staff corrected →
-split → embed → replace the document's chunks in the store → record it in the registry. Everything
+split → embed → write the document's new version → publish it → drop the old version. Everything
 that can fail on bad input happens before the store is written, so a rejected file leaves the index
 as it was.
+
+Writing is crash-safe per document: the new version's chunks go into Chroma beside the old ones (which
+stay answerable, retrieval serves only the version the registry names), then one SQLite transaction
+switches registry row, keyword rows and facts to the new version, then the old chunks are deleted. A
+process killed in between leaves chunks of a version no registry row names and a marked, unpublished
+write; indexing/consistency.py finds and repairs both, and the next ingest of the file redoes it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import secrets
+import signal
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -19,9 +29,9 @@ from indexing.errors import IngestError, UnsupportedFileError
 from indexing.fact_store import FactStore
 from indexing.facts import extract_facts
 from indexing.keyword import KeywordIndex
-from indexing.readers import SUPPORTED_EXTENSIONS, ReadDocument, read_file
+from indexing.readers import SUPPORTED_EXTENSIONS, ReadDocument, ReaderLimits, read_file
 from indexing.readers.base import content_hash
-from indexing.registry import INDEXING, READY, Registry
+from indexing.registry import READY, Registry
 from indexing.splitting import Chunker, embedding_text
 from indexing.store import ChunkStore
 
@@ -34,6 +44,18 @@ CASE_STUDY = "case-study"
 
 # Bump when readers or splitting change what a file turns into: every file is then processed again.
 PIPELINE_VERSION = 4  # 4: measure facts are extracted from case studies
+
+# Test hook, used by tests/indexing/test_crash_safety.py: with KLIMAWISSEN_TEST_STOP_AT="chunks-written:2"
+# the process stops itself (SIGSTOP) the 2nd time a document write reaches that stage ("begun",
+# "chunks-written", "published"), so the test can SIGKILL it at that exact point of a batch.
+STOP_AT_VARIABLE = "KLIMAWISSEN_TEST_STOP_AT"
+_stages_reached: Counter[str] = Counter()
+
+
+def _stage_reached(stage: str) -> None:
+    _stages_reached[stage] += 1
+    if os.environ.get(STOP_AT_VARIABLE) == f"{stage}:{_stages_reached[stage]}":
+        os.kill(os.getpid(), signal.SIGSTOP)
 
 
 @dataclass(frozen=True)
@@ -73,7 +95,7 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
 class IngestPipeline:
     def __init__(
         self, registry: Registry, store: ChunkStore, keyword: KeywordIndex, embedder: LocalEmbedding, chunker: Chunker,
-        facts: FactStore | None = None,
+        facts: FactStore | None = None, limits: ReaderLimits = ReaderLimits(),
     ):
         self.registry = registry
         self.facts = facts
@@ -81,6 +103,7 @@ class IngestPipeline:
         self.keyword = keyword
         self.embedder = embedder
         self.chunker = chunker
+        self.limits = limits
         # Files indexed by another reader version or chunking are not "unchanged", even with equal bytes.
         self.fingerprint = f"v{PIPELINE_VERSION}/size{chunker.chunk_size}/overlap{chunker.chunk_overlap}"
 
@@ -104,7 +127,7 @@ class IngestPipeline:
             )
             if known:
                 return FileResult(path, UNCHANGED, known.doc_id, known.title, known.chunk_count, "unverändert")
-            document = read_file(path)
+            document = read_file(path, self.limits)
             self._apply_overrides(document)
             nodes = self.chunker.split(document)
             if not nodes:
@@ -116,22 +139,27 @@ class IngestPipeline:
         except OSError as error:
             return FileResult(path, FAILED, message=f"Die Datei kann nicht gelesen werden: {error.strerror}")
 
-        previous = self.registry.get(document.doc_id)
         record = dict(
             title=document.title, source_path=source, file_type=document.file_type,
             content_hash=document.content_hash, pipeline=self.fingerprint, chunk_count=len(nodes),
             metadata=document.metadata,
         )
-        self.registry.upsert(document.doc_id, status=INDEXING, **record)
-        self.store.delete_document(document.doc_id)
-        self.store.add(nodes, embeddings)
-        self.keyword.delete_document(document.doc_id)
-        self.keyword.add(nodes)
-        if self.facts is not None:
-            self.facts.replace(document.doc_id, facts)
-        self.registry.upsert(document.doc_id, status=READY, **record)
+        version = _new_version(nodes)
+        with self.registry.write_lock.held():
+            previous = self.registry.get(document.doc_id)
+            self.registry.begin_write(document.doc_id, version, **record)
+            _stage_reached("begun")
+            self.store.add(nodes, embeddings)
+            _stage_reached("chunks-written")
+            writes = self.keyword.replace_writes(document.doc_id, nodes)
+            if self.facts is not None:
+                writes += self.facts.replace_writes(document.doc_id, facts)
+            self.registry.publish(document.doc_id, version, writes, **record)
+            _stage_reached("published")
+            self.store.delete_other_versions(document.doc_id, version)
         log.info("indexed %s as %s (%d chunks)", path, document.doc_id, len(nodes))
-        return FileResult(path, UPDATED if previous else ADDED, document.doc_id, document.title, len(nodes))
+        status = UPDATED if previous and previous.status == READY else ADDED
+        return FileResult(path, status, document.doc_id, document.title, len(nodes))
 
     def _apply_overrides(self, document: ReadDocument) -> None:
         """Staff corrections win over what the reader found, so chunks, filters and registry show them."""
@@ -164,11 +192,23 @@ class IngestPipeline:
         return gone
 
     def delete(self, doc_id: str) -> bool:
-        """Remove a document and every chunk of it; False if it was not known."""
-        known = self.registry.get(doc_id) is not None or self.store.count(doc_id) > 0
-        self.store.delete_document(doc_id)
-        self.keyword.delete_document(doc_id)
-        if self.facts is not None:
-            self.facts.delete_document(doc_id)
-        self.registry.delete(doc_id)
+        """Remove a document and every chunk of it; False if it was not known. Registry row, keyword rows
+        and facts go first, in one transaction, so a crash can only leave chunks that no document owns."""
+        with self.registry.write_lock.held():
+            known = self.registry.get(doc_id) is not None or self.store.count(doc_id) > 0
+            writes = self.keyword.delete_writes(doc_id)
+            if self.facts is not None:
+                writes += self.facts.delete_writes(doc_id)
+            self.registry.delete(doc_id, writes)
+            self.store.delete_document(doc_id)
         return known
+
+
+def _new_version(nodes: list) -> str:
+    """Give the chunks of this write their own version: in their metadata, and in their ids, so they can
+    stand in the store beside the document's live version until they replace it."""
+    version = secrets.token_hex(4)
+    for node in nodes:
+        node.metadata["version"] = version
+        node.id_ = f"{node.id_}@{version}"
+    return version

@@ -2,13 +2,17 @@
 
 We always pass our own embeddings, so Chroma never loads its default model. The embedder identity is
 kept in the collection metadata; opening the collection with another embedder is refused.
+
+Every chunk carries the `version` of the document write that made it; the registry says which version
+of a document is live. Chroma cannot commit together with the registry, so a new version is written
+beside the old one and the old one is deleted only after the registry has switched to the new one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 from urllib.parse import urlparse
 
 from llama_index.core.schema import TextNode
@@ -17,6 +21,8 @@ from indexing.errors import EmbedderMismatchError
 
 # Chroma rejects very large single writes; stay well below its limit.
 WRITE_BATCH = 1000
+# Chunks read per request when going through the whole collection.
+READ_PAGE = 5000
 
 
 @dataclass(frozen=True)
@@ -45,10 +51,26 @@ def connect(chroma_url: str, chroma_path: Path):
     return chromadb.PersistentClient(path=str(chroma_path), settings=chroma_settings)
 
 
+def _exists(client, name: str) -> bool:
+    return name in {getattr(c, "name", c) for c in client.list_collections()}
+
+
 def drop_collection(client, name: str) -> None:
     """Delete a collection if it exists (re-indexing starts from nothing)."""
-    if name in {getattr(c, "name", c) for c in client.list_collections()}:
+    if _exists(client, name):
         client.delete_collection(name)
+
+
+def stored_embedder(client, name: str) -> str | None:
+    """The identity of the embedder that built the collection; None if there is no collection yet."""
+    if not _exists(client, name):
+        return None
+    return (client.get_collection(name, embedding_function=None).metadata or {}).get("embedder")
+
+
+def chunk_version(metadata: dict[str, Any] | None) -> str:
+    """The document write a chunk belongs to ('' for chunks written before versions, or not by the pipeline)."""
+    return str((metadata or {}).get("version", ""))
 
 
 class ChunkStore:
@@ -86,6 +108,37 @@ class ChunkStore:
 
     def delete_document(self, doc_id: str) -> None:
         self.collection.delete(where={"doc_id": doc_id})
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        for start in range(0, len(chunk_ids), WRITE_BATCH):
+            self.collection.delete(ids=list(chunk_ids[start:start + WRITE_BATCH]))
+
+    def delete_other_versions(self, doc_id: str, version: str) -> None:
+        """Remove a document's chunks of every version but `version` (after that one went live)."""
+        result = self.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
+        self.delete_chunks([cid for cid, meta in zip(result["ids"], result["metadatas"]) if chunk_version(meta) != version])
+
+    def nodes(self, doc_id: str, version: str) -> list[TextNode]:
+        """The chunks of one version of a document as they were added, in document order."""
+        result = self.collection.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+        nodes = [
+            TextNode(id_=cid, text=text, metadata=dict(meta))
+            for cid, text, meta in zip(result["ids"], result["documents"], result["metadatas"])
+            if chunk_version(meta) == version
+        ]
+        return sorted(nodes, key=lambda node: node.metadata.get("chunk_index", 0))
+
+    def pages(self, include: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """The whole collection, a page of chunks at a time (the check and backups read everything)."""
+        for offset in range(0, self.collection.count(), READ_PAGE):
+            yield self.collection.get(include=list(include), limit=READ_PAGE, offset=offset)
+
+    def versions(self) -> list[tuple[str, str, str]]:
+        """(chunk_id, doc_id, version) of every chunk (for the consistency check)."""
+        return [
+            (cid, str((meta or {}).get("doc_id", "")), chunk_version(meta))
+            for page in self.pages(["metadatas"]) for cid, meta in zip(page["ids"], page["metadatas"])
+        ]
 
     def chunk_ids(self, doc_id: str | None = None) -> list[str]:
         where = {"doc_id": doc_id} if doc_id else None

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from assistant.accounts import User
 from assistant.answering import Answer
@@ -104,12 +105,15 @@ def install_api_routes(api: FastAPI, service: Klimawissen) -> None:
     async def upload(files: list[UploadFile] = File(...), user: User = Depends(staff)) -> list[dict]:
         limit = service.settings.max_upload_mb * 1024 * 1024
         received = [(f.filename or "", await f.read(limit + 1)) for f in files]
-        return [result_json(r) for r in service.upload(received, actor=user.username)]
+        # Indexing takes seconds: off the event loop, or every chat answer of this process waits for it.
+        results = await run_in_threadpool(service.upload, received, actor=user.username)
+        return [result_json(r) for r in results]
 
     @api.put("/api/documents/{doc_id}")
     async def replace(doc_id: str, file: UploadFile = File(...), user: User = Depends(staff)) -> dict:
         data = await file.read(service.settings.max_upload_mb * 1024 * 1024 + 1)
-        return result_json(service.replace_document(doc_id, file.filename or "", data, actor=user.username))
+        return result_json(await run_in_threadpool(
+            service.replace_document, doc_id, file.filename or "", data, actor=user.username))
 
     @api.patch("/api/documents/{doc_id}")
     def update_metadata(doc_id: str, body: MetadataRequest, user: User = Depends(staff)) -> dict:

@@ -43,11 +43,23 @@ def create_server_app(service: Klimawissen):
     return gr.mount_gradio_app(api, build_app(service, "de"), path="/", css=CSS, **protection)
 
 
+def repair_index(service: Klimawissen) -> None:
+    """Before serving, clean up what an ingest killed midway left behind and say what was done."""
+    from indexing.consistency import repair
+
+    result = repair(service.pipeline)
+    for action in result.actions:
+        print(f"Index repariert: {action}", flush=True)
+    for problem in result.report.problems:
+        print(f"Index-Problem, bitte `klimawissen check` ausführen: {problem.message}", flush=True)
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
     service = Klimawissen(settings)
     service.warm_up()
+    repair_index(service)
     app = create_server_app(service)
     if not service.accounts.has_staff():
         print(NO_STAFF_HINT, flush=True)

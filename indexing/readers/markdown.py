@@ -13,6 +13,9 @@ _ATX_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
+# Raw HTML in Markdown: scripts, styles and comments are not text a reader sees, other tags are markup.
+_HTML_HIDDEN = re.compile(r"<(script|style)\b.*?(</\1\s*>|\Z)|<!--.*?(-->|\Z)", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
 def _plain_inline(line: str) -> str:
@@ -25,7 +28,9 @@ def read_markdown(path: Path, text: str, data: bytes) -> ReadDocument:
         declared, body = parse_front_matter(text)
     except FrontMatterError as error:
         raise UnreadableFileError(f"Der Kopfbereich (Front Matter) ist fehlerhaft: {error}") from error
-    units = list(_section_units(body))
+    except RecursionError as error:  # YAML parses nested brackets recursively
+        raise UnreadableFileError("Der Kopfbereich (Front Matter) ist zu tief verschachtelt.") from error
+    units = list(_section_units(_without_html(body)))
     if not units:
         raise UnreadableFileError("Die Datei enthält keinen Text.")
     metadata = document_metadata(declared, path)
@@ -40,6 +45,11 @@ def read_markdown(path: Path, text: str, data: bytes) -> ReadDocument:
         file_type="markdown",
         figures=declared["figures"] if isinstance(declared.get("figures"), dict) else {},
     )
+
+
+def _without_html(body: str) -> str:
+    """Passages hold what a reader of the rendered document sees: no script a viewer might run, no tags."""
+    return _HTML_TAG.sub("", _HTML_HIDDEN.sub("", body))
 
 
 def _section_units(body: str):

@@ -8,7 +8,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from indexing.errors import UnreadableFileError
+import pypdf
+from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
+from indexing.errors import LimitExceededError, UnreadableFileError
 from indexing.readers.base import ReadDocument, TextUnit, content_hash, document_id_for, document_metadata
 
 # Custom info-dictionary key where our corpus build (and later the upload form) stores document metadata.
@@ -16,30 +19,31 @@ METADATA_KEY = "/KlimawissenMeta"
 _HEADING = re.compile(r"^(\d+(\.\d+)*\.?\s+)?[A-ZÄÖÜ0-9][^.!?;:]{1,70}$")
 
 
-def read_pdf(path: Path, data: bytes) -> ReadDocument:
-    import pypdf
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
-
+def read_pdf(path: Path, data: bytes, max_pages: int) -> ReadDocument:
+    """Read a PDF that opens without a password; one that only has an owner password (its empty user
+    password lets anyone open it, as many published reports do) is read like an unprotected one."""
     if b"%PDF-" not in data[:1024]:
         raise UnreadableFileError("Die Datei ist kein PDF (der PDF-Kopf fehlt), obwohl sie auf .pdf endet.")
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise FileNotDecryptedError("password required")
+        _check_page_count(len(reader.pages), max_pages)
         pages, large_lines = _extract_pages(reader)
         info = reader.metadata or {}
     except (FileNotDecryptedError, DependencyError) as error:
         raise UnreadableFileError(
             "Das PDF ist passwortgeschützt. Bitte eine Fassung ohne Passwort hochladen."
         ) from error
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+    except (PyPdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as error:
         raise UnreadableFileError(
             f"Das PDF ist beschädigt oder unvollständig und kann nicht gelesen werden ({type(error).__name__})."
         ) from error
 
     if not any(text.strip() for text in pages):
         raise UnreadableFileError(
-            "Das PDF enthält keinen lesbaren Text (vermutlich ein Scan ohne Textebene)."
+            "Das PDF enthält keinen lesbaren Text (vermutlich ein Scan ohne Textebene). Eine Texterkennung "
+            "(OCR) ist hier nicht installiert: bitte eine durchsuchbare Fassung des PDFs hochladen."
         )
     declared = _declared_metadata(info)
     metadata = document_metadata(declared, path)
@@ -51,6 +55,19 @@ def read_pdf(path: Path, data: bytes) -> ReadDocument:
         metadata=metadata,
         file_type="pdf",
     )
+
+
+def _check_page_count(pages: int, max_pages: int) -> None:
+    """Refused before any page is read, so a huge PDF costs no time."""
+    if pages > max_pages:
+        raise LimitExceededError(
+            f"Das PDF hat {_thousands(pages)} Seiten; erlaubt sind höchstens {_thousands(max_pages)}. "
+            "Bitte das Dokument in kleinere Teile aufteilen. (Grenze: max_pdf_pages)"
+        )
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
 
 
 def _declared_metadata(info) -> dict:

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import ConfigError, Settings, load_settings
+from indexing.readers import ReaderLimits
 
 
 def test_defaults_come_from_code(tmp_path):
@@ -27,3 +28,13 @@ def test_unknown_setting_or_wrong_type_is_reported(tmp_path):
         load_settings(config, environ={})
     with pytest.raises(ConfigError, match="'port' must be int"):
         load_settings(environ={"KLIMAWISSEN_CONFIG": str(tmp_path / "none.toml"), "KLIMAWISSEN_PORT": "abc"})
+
+
+def test_reading_limits_are_settings_like_any_other(tmp_path):
+    config = tmp_path / "klimawissen.toml"
+    config.write_text("max_pdf_pages = 300\nmax_read_seconds = 30\n")
+
+    settings = load_settings(config, environ={"KLIMAWISSEN_MAX_READ_MEMORY_MB": "512", "KLIMAWISSEN_MAX_UPLOAD_MB": "20"})
+
+    assert settings.reader_limits == ReaderLimits(max_mb=20, max_pages=300, max_seconds=30.0, max_memory_mb=512)
+    assert Settings().reader_limits == ReaderLimits()

@@ -1,10 +1,13 @@
 """Ask end to end with the real e5 embedder: the right page is cited and every [n] points to a source."""
 
+import dataclasses
 import re
+import threading
 
 import pytest
 
 from assistant.config import Settings
+from assistant.retrieval import Retrieval
 from assistant.service import Klimawissen
 from tests.conftest import write_tiny_corpus
 
@@ -47,3 +50,30 @@ def test_english_question_finds_the_german_document(service):
 def test_empty_index_says_nothing_was_found(settings):
     answer = Klimawissen(settings).ask("Was kostet eine Wärmepumpe?")
     assert answer.citations == [] and "nichts gefunden" in answer.text
+
+
+@pytest.mark.parametrize("slots", [1, 2])
+def test_questions_beyond_the_parallel_limit_wait_their_turn(settings, slots):
+    """Two chats ask at once: with one slot the second retrieval starts only after the first ended."""
+    service = Klimawissen(dataclasses.replace(settings, parallel_questions=slots))
+    both_inside = threading.Barrier(2, timeout=2)
+    inside, most_inside = [], []
+
+    def retrieve(question, history=None, filters=None):
+        inside.append(question)
+        most_inside.append(len(inside))
+        try:
+            both_inside.wait()  # only passes if a second question got in while this one is still working
+        except threading.BrokenBarrierError:
+            pass
+        inside.remove(question)
+        return Retrieval(question)
+
+    service.retrieve = retrieve
+    askers = [threading.Thread(target=service.ask, args=(f"Frage {n}",)) for n in (1, 2)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join()
+
+    assert max(most_inside) == slots

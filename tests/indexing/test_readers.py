@@ -1,9 +1,11 @@
 """Readers: real PDFs through pypdf, Markdown with front matter, plain text, and bad input."""
 
+import os
+
 import pytest
 
-from indexing.errors import UnreadableFileError, UnsupportedFileError
-from indexing.readers import read_file
+from indexing.errors import LimitExceededError, UnreadableFileError, UnsupportedFileError
+from indexing.readers import ReaderLimits, read_file
 
 
 def test_pdf_keeps_one_unit_per_page_with_its_number_and_umlauts(tmp_path, make_pdf):
@@ -95,7 +97,7 @@ def test_pdf_without_text_layer_is_rejected_as_scan(tmp_path):
     pdf.rect(20, 20, 100, 50)  # a drawing, no text: what a scan looks like to a text extractor
     path = tmp_path / "scan.pdf"
     pdf.output(str(path))
-    with pytest.raises(UnreadableFileError, match="keinen lesbaren Text"):
+    with pytest.raises(UnreadableFileError, match="keinen lesbaren Text .*Scan ohne Textebene.*OCR"):
         read_file(path)
 
 
@@ -108,4 +110,40 @@ def test_pdf_protected_only_by_an_owner_password_is_read(tmp_path, make_pdf):
 def test_pdf_that_needs_a_user_password_is_rejected(tmp_path, make_pdf):
     path = make_pdf(tmp_path / "geheim.pdf", ["Vertraulich."], user_password="geheim")
     with pytest.raises(UnreadableFileError, match="passwortgeschützt"):
+        read_file(path)
+
+
+def test_size_and_page_limits_let_files_at_the_limit_in(tmp_path, make_pdf):
+    pdf = make_pdf(tmp_path / "drei.pdf", ["Erste Seite.", "Zweite Seite.", "Dritte Seite."])
+    text = tmp_path / "genau.txt"
+    text.write_bytes(b"Abwaerme " * (1024 * 1024 // 9) + b"x" * (1024 * 1024 % 9))
+
+    assert len(read_file(pdf, ReaderLimits(max_pages=3)).units) == 3
+    assert read_file(text, ReaderLimits(max_mb=1)).units
+    with pytest.raises(LimitExceededError, match="3 Seiten; erlaubt sind höchstens 2"):
+        read_file(pdf, ReaderLimits(max_pages=2))
+    text.write_bytes(text.read_bytes() + b"!")
+    with pytest.raises(LimitExceededError, match=r"zu groß \(1.0 MB\); erlaubt sind höchstens 1 MB"):
+        read_file(text, ReaderLimits(max_mb=1))
+
+
+def test_a_reader_failing_in_an_unforeseen_way_is_reported_and_logged(tmp_path, monkeypatch, caplog):
+    def broken_reader(path, text, data):
+        return 1 / 0
+
+    monkeypatch.setattr("indexing.readers.formats.read_text", broken_reader)  # the forked reader inherits it
+    path = tmp_path / "notiz.txt"
+    path.write_text("Ein ganz normaler Text.", encoding="utf-8")
+
+    with pytest.raises(UnreadableFileError, match=r"ungewöhnlich aufgebaut .*\(ZeroDivisionError\)"):
+        read_file(path)
+    assert "broken_reader" in caplog.text and "ZeroDivisionError" in caplog.text
+
+
+def test_a_reader_process_that_dies_is_reported_as_a_broken_file(tmp_path, monkeypatch):
+    monkeypatch.setattr("indexing.readers.formats.read_text", lambda *args: os._exit(3))  # as a crashing parser would
+    path = tmp_path / "notiz.txt"
+    path.write_text("Ein ganz normaler Text.", encoding="utf-8")
+
+    with pytest.raises(UnreadableFileError, match="unerwartet abgebrochen"):
         read_file(path)
