@@ -248,7 +248,7 @@ class Klimawissen:
     @cached_property
     def answerer(self) -> ExtractiveAnswerer | GenerativeAnswerer:
         s = self.settings
-        extractive = ExtractiveAnswerer(s.answer_sentences, self.embedder)
+        extractive = ExtractiveAnswerer(s.answer_sentences)
         if s.answer_backend == "extractive":
             return extractive
         if s.answer_backend == "openai":
