@@ -57,9 +57,11 @@ def _ingest_with_progress(settings: Settings, paths: list[str], mode: str = "ing
     service = _service(settings)
     bar = tqdm(total=0, unit="Datei", desc="Indexieren", file=sys.stderr, leave=False)
 
-    def progress(done: int, total: int, path: Path) -> None:
+    def progress(done: float, total: int, path: Path) -> None:
         bar.total = total
-        bar.update(1)
+        bar.n = round(done, 2)
+        bar.set_postfix_str(path.name, refresh=False)
+        bar.refresh()
 
     if mode == "sync":
         results = []

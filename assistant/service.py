@@ -39,8 +39,8 @@ from indexing.fact_store import FactStore
 from indexing.facts import Fact
 from indexing.errors import IngestError, UnsupportedFileError
 from indexing.keyword import KeywordIndex
-from indexing.pipeline import FAILED, UNCHANGED, FileResult, IngestPipeline, ProgressCallback
-from indexing.readers import ReadDocument, read_file
+from indexing.pipeline import FAILED, UNCHANGED, FileProgress, FileResult, IngestPipeline, ProgressCallback
+from indexing.readers import ReadDocument, check_size, read_file
 from indexing.registry import READY, DocumentRecord, Registry
 from indexing.splitting import Chunker
 from indexing.store import ChunkStore, connect, drop_collection
@@ -384,7 +384,8 @@ class Klimawissen:
                 name = filename
                 result = FileResult(Path(filename), FAILED, message=str(error))
             else:
-                result = self._publish(self.uploads_dir / name, data)
+                within = (lambda share, p=position, n=name: progress(p - 1 + share, len(files), Path(n))) if progress else None
+                result = self._publish(self.uploads_dir / name, data, progress=within)
             self.audit.record(actor, "document.upload", result.doc_id or name, _outcome(result))
             results.append(result)
             if progress:
@@ -407,19 +408,16 @@ class Klimawissen:
         self.audit.record(actor, "document.replace", doc_id, _outcome(result))
         return result
 
-    def _publish(self, target: Path, data: bytes, replaces: str = "") -> FileResult:
+    def _publish(self, target: Path, data: bytes, replaces: str = "", progress: FileProgress | None = None) -> FileResult:
         """Check `data` as the file `target`, then store and index it there.
 
         The previous file is kept aside until the new one is indexed and put back if that fails, so a
         bad version leaves file, registry row and chunks as they were.
         """
-        limit = self.settings.max_upload_mb
-        if len(data) > limit * 1024 * 1024:
-            size = len(data) / (1024 * 1024)
-            return FileResult(
-                target, FAILED, replaces,
-                message=f"Die Datei ist zu groß ({size:.1f} MB); erlaubt sind höchstens {limit} MB.",
-            )
+        try:
+            check_size(len(data), self.settings.reader_limits)
+        except IngestError as error:
+            return FileResult(target, FAILED, replaces, message=str(error))
         staging = self.uploads_dir / ".staging"
         staging.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=staging))
@@ -439,7 +437,7 @@ class Klimawissen:
                 )
             result = None
             try:
-                result = self.pipeline.ingest_file(target)
+                result = self.pipeline.ingest_file(target, progress=progress)
             finally:
                 if result is None or not result.ok:
                     if backup.exists():

@@ -53,9 +53,9 @@ def evaluate_fact_extraction(corpus_dir: Path) -> dict:
     return report
 
 
-def markdown_section(report: dict) -> list[str]:
+def markdown_section(report: dict, which: str) -> list[str]:
     lines = [
-        "## Measure facts extracted from the text", "",
+        f"## Measure facts extracted from the text — {which}", "",
         f"{report['documents']} case studies; their front-matter figures are held out and the extractor reads "
         "the text alone (PDFs never contain the figures).", "",
         "| field | precision | recall | correct / extracted / expected | PDFs: correct / expected |",

@@ -22,10 +22,6 @@ FIELDS: dict[str, tuple[str, str]] = {
     "energy_saved_mwh_per_year": ("mwh", "Energieeinsparung (MWh/a)"),
     "investment_eur": ("eur", "Investition (€)"),
     "funding_eur": ("eur", "Förderung (€)"),
-    "employees": (
-        (r"beschäftigt|mitarbeit|team|unternehmen|betrieb|company|employs|firm|mit\s*$|with\s*$|hat\s*$|has\s*$", 1.0),
-        (r"davon|of them|including|fahrdienst|schicht", -2.0),
-    ),
     "payback_years": ("years", "Amortisation (Jahre)"),
     "funding_programme": ("text", "Förderprogramm"),
     "scope": ("scopes", "Scope"),
@@ -35,19 +31,25 @@ FRONT_MATTER, TEXT, STAFF = "front-matter", "text", "staff"
 
 _NUMBER = r"(?<![\d.,])(?P<whole>[1-9]\d{0,2}(?:[.,\u202f ]\d{3})+|\d+)(?P<fraction>[.,]\d+)?"
 _QUANTITY = re.compile(
-    r"(?:(?P<currency>EUR|€)\s?)?" + _NUMBER + r"\s*(?P<scale>Mio\.?|Millionen|million|Tsd\.?)?\s*"
-    r"(?P<unit>t\b|Tonnen|tonnes|tons|kt\b|MWh|GWh|kWh|€|EUR\b|Euro|Jahren|Jahre|years?\b|"
+    r"(?:(?P<currency>EUR|€)\s?)?" + _NUMBER +
+    # "1,25 Mio. €", "€1.18m", "486 T€", "35 k€", "120 Tsd. Euro"
+    r"\s*(?P<scale>Mio\.?|Millionen|million|Tsd\.?|(?<=\d)(?:m|mn)(?![\w²³])|T(?=€)|k(?=€|EUR\b))?\s*"
+    # "t" also glued to its gas: "135.3 tCO2e"
+    r"(?P<unit>t\b|t(?=CO)|Tonnen|tonnes|tons|kt\b|MWh|GWh|kWh|€|TEUR\b|EUR\b|Euro|Jahren|Jahre|years?\b|Monaten|Monate|months?\b|"
     r"Beschäftigte[n]?|Mitarbeitende[n]?|Mitarbeiter(?:innen)?|Personen|employees|staff|people)?",
     re.IGNORECASE,
 )
-_UNIT_KIND = {"t": "t", "tonnen": "t", "tonnes": "t", "tons": "t", "kt": "t", "mwh": "mwh", "gwh": "mwh",
+_UNIT_KIND = {"t": "t", "tonnen": "t", "teur": "eur", "tonnes": "t", "tons": "t", "kt": "t", "mwh": "mwh", "gwh": "mwh",
               "kwh": "mwh", "€": "eur", "eur": "eur", "euro": "eur", "jahren": "years", "jahre": "years",
-              "year": "years", "years": "years", "beschäftigte": "people", "beschäftigten": "people",
+              "year": "years", "years": "years", "monaten": "years", "monate": "years", "month": "years", "months": "years", "beschäftigte": "people", "beschäftigten": "people",
               "mitarbeitende": "people", "mitarbeitenden": "people", "mitarbeiter": "people",
               "mitarbeiterinnen": "people", "personen": "people", "employees": "people", "staff": "people",
               "people": "people"}
-_UNIT_FACTOR = {"kt": 1000.0, "gwh": 1000.0, "kwh": 0.001}
-_SCALE = {"mio": 1e6, "mio.": 1e6, "millionen": 1e6, "million": 1e6, "tsd": 1e3, "tsd.": 1e3}
+_UNIT_FACTOR = {"kt": 1000.0, "gwh": 1000.0, "kwh": 0.001, "teur": 1000.0,
+                "monaten": 1 / 12, "monate": 1 / 12, "month": 1 / 12, "months": 1 / 12}
+_SCALE = {"mio": 1e6, "mio.": 1e6, "millionen": 1e6, "million": 1e6, "tsd": 1e3, "tsd.": 1e3, "t": 1e3, "k": 1e3}
+# "m"/"mn" (million) only after a currency sign: "€1.18m"; elsewhere it is a metre.
+_CURRENCY_SCALE = {"m": 1e6, "mn": 1e6}
 
 # Words that make a number the field's value (+) or another figure with the same unit (−), looked for in
 # the words just before the number, and in the section heading.
@@ -59,6 +61,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"spar|weniger|einsparung|sinkt|sank|reduz|sav|less|lower|cut|fall|drop|declin", 1.0),
         (r"jährlich|annual", 0.5),
         (r"vorher|bisher|ausgang|referenzjahr|baseline|before|bilanz|verursacht|ausstoß|emittiert|emitted", -2.0),
+        (r"verbleibend|restlich|remaining|footprint|fußabdruck|standort(?:es|s)? (?:gesamt|insgesamt)|site's", -2.0),
         (r"faktor|factor", -3.0),
     ),
     "energy_saved_mwh_per_year": (
@@ -69,6 +72,8 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "investment_eur": (
         (r"(wartungs|energie|betriebs|strom|gas|diesel|kraftstoff|heiz)kosten|kosteneinsparung|einnahmen", -3.0),
         (r"investition|investiert|investment|invested|gesamtkosten|summe|kosten|kostete|kosteten|cost|capex", 2.0),
+        (r"gesamtinvest|investition gesamt|total invest|investment in total|gesamtkosten|total cost|project cost"
+         r"|projektkosten", 1.5),
         (r"summe|gesamt|insgesamt|total|zusammen", 1.0),
         (r"förder|zuschuss|gefördert|funding|grant|subsid|eigenanteil|own share|einspar|spar|saving"
          r"|pro jahr|/a\b|per year|jährlich|miete|umsatz|einnahmen|überschuss", -3.0),
@@ -76,14 +81,15 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "funding_eur": (
         (r"förder|zuschuss|gefördert|funding|grant|subsid|bafa|beg\b|kfw|progres|\beew\b", 2.0),
         (r"insgesamt|zusammen|total", 0.5),
-        (r"eigenanteil|own share|investition|investment|kredit|loan|pro jahr|per year", -2.0),
+        (r"eigenanteil|own share|investition|investment|kredit|loan|pro jahr|per year|kosten|kostete|cost"
+         r"|einspar|saving", -2.0),
     ),
     "employees": (
         (r"beschäftigt|mitarbeit|team|unternehmen|betrieb|company|employs|firm|mit\s*$|with\s*$|hat\s*$|has\s*$", 1.0),
         (r"davon|of them|including|fahrdienst|schicht", -2.0),
     ),
     "payback_years": (
-        (r"amortis|payback|pays? (for itself|back)|rechnet sich|refinanz", 3.0),
+        (r"amortis|payback|pays? (for (itself|themselves)|back)|paid (for itself|back)|rechnet sich|refinanz", 3.0),
         (r"förder|zuschuss|funding|grant|eigenanteil", 0.5),
         (r"ohne förder|without (the )?(funding|grant)", -1.0),
     ),
@@ -220,10 +226,12 @@ def extract_from_text(document: ReadDocument) -> list[Fact]:
             kind = _UNIT_KIND[unit_word.lower()]
             value = parse_number(match.group("whole"), match.group("fraction"), language)
             value *= _UNIT_FACTOR.get(unit_word.lower(), 1.0)
-            value *= _SCALE.get((match.group("scale") or "").lower(), 1.0)
-            near = _left_context(text, match.start(), previous_end).lower()
+            value *= _scale_factor((match.group("scale") or "").lower(), bool(match.group("currency")))
             # "Amortisation (68.400 € − 11.670 €) / 6.200 € | 9,2 Jahre": the cue comes before other numbers.
             wide = _left_context(text, match.start(), 0).lower()
+            near = _left_context(text, match.start(), previous_end).lower()
+            if not re.search(r"[^\W\d_]", near):  # "… liegen bei 72.900 €: 58.300 € für Strom": no words of its own
+                near = wide
             right = text[match.end():match.end() + 25].lower()
             previous_end = match.end()
             for field, (field_kind, _) in FIELDS.items():
@@ -242,13 +250,20 @@ def extract_from_text(document: ReadDocument) -> list[Fact]:
     return [fact for _, fact in best.values()]
 
 
+def _scale_factor(scale: str, after_currency: bool) -> float:
+    if scale in _CURRENCY_SCALE:
+        return _CURRENCY_SCALE[scale] if after_currency else 1.0
+    return _SCALE.get(scale, 1.0)
+
+
 def _left_context(text: str, position: int, previous_end: int) -> str:
     """The words that introduce the number at `position`: back to the previous number, the end of the
-    previous sentence, or, in a table, the start of the row (a column header says little about a row)."""
+    previous sentence, or, in a table or a list, the start of the row or item (a column header says little
+    about a row; the item before is about another figure)."""
     start = max(previous_end, position - LEFT_CONTEXT)
     line_start = text.rfind("\n", 0, position) + 1
     line = text[line_start:position]
-    if line.lstrip().startswith("|"):
+    if line.lstrip().startswith(("|", "•", "- ", "* ", "– ")):  # a table row or a list item stands alone
         start = max(start, line_start)
     else:
         sentence_end = text.rfind(". ", start, position)
@@ -265,6 +280,12 @@ def _score(field: str, left: str, right: str, heading: str) -> float:
     score = 0.0
     if field in ("investment_eur", "funding_eur") and re.search(r"pro jahr|im jahr|per year|a year|/a\b|jährlich", right):
         return 0.0  # a yearly amount is a saving or a cost, not what was invested
+    if re.search(r"\b(rund|etwa|ca\.|circa|knapp|gut|about|around|roughly|approximately|some|nearly|almost)\s*(€|eur)?\s*$", left):
+        score -= 0.5  # "about €0.74m" when the table says EUR 735,000: the exact figure wins
+    if field == "payback_years" and re.search(r"^\W*(amortisiert|refinanziert|bezahlt gemacht|zurückverdient)", right):
+        score += 3.0  # German puts the verb last: "… nach 30 Monaten amortisiert"
+    if field == "investment_eur" and re.search(r"^\W*(investiert|invested|in total|insgesamt|gesamt)\b", right):
+        score += 1.5
     if field in _SAVINGS_FIELDS:
         if re.search(r"[−–-]\s*$|=\s*$", left):
             score += 2.5
@@ -279,8 +300,8 @@ def _score(field: str, left: str, right: str, heading: str) -> float:
             score += weight / 2
     if field == "co2e_saved_t_per_year" and not re.search(r"co2|co₂|thg|emission", left + right):
         return 0.0
-    if field == "co2e_saved_t_per_year" and re.search(r"^\s*co2e?\s*/\s*mwh", right):
-        return 0.0
+    if field == "co2e_saved_t_per_year" and re.search(r"^\s*(co2e?|co₂e?)?\s*(/|per|pro|je)\s*(mwh|kwh|gwh)", right):
+        return 0.0  # an emission factor (0,380 t/MWh), not a saving
     return score
 
 

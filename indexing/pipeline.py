@@ -29,7 +29,7 @@ from indexing.errors import IngestError, UnsupportedFileError
 from indexing.fact_store import FactStore
 from indexing.facts import extract_facts
 from indexing.keyword import KeywordIndex
-from indexing.readers import SUPPORTED_EXTENSIONS, ReadDocument, ReaderLimits, read_file
+from indexing.readers import SUPPORTED_EXTENSIONS, ReadDocument, ReaderLimits, check_size, read_file
 from indexing.readers.base import content_hash
 from indexing.registry import READY, Registry
 from indexing.splitting import Chunker, embedding_text
@@ -43,7 +43,7 @@ ADDED, UPDATED, UNCHANGED, FAILED = "added", "updated", "unchanged", "failed"
 CASE_STUDY = "case-study"
 
 # Bump when readers or splitting change what a file turns into: every file is then processed again.
-PIPELINE_VERSION = 4  # 4: measure facts are extracted from case studies
+PIPELINE_VERSION = 5  # 5: facts read more notations; Markdown without HTML
 
 # Test hook, used by tests/indexing/test_crash_safety.py: with KLIMAWISSEN_TEST_STOP_AT="chunks-written:2"
 # the process stops itself (SIGSTOP) the 2nd time a document write reaches that stage ("begun",
@@ -72,7 +72,10 @@ class FileResult:
         return self.status != FAILED
 
 
-ProgressCallback = Callable[[int, int, Path], None]
+# (files done, files in the batch, current file); `done` grows in fractions while a long file is embedded.
+ProgressCallback = Callable[[float, int, Path], None]
+# Share of the current file's embedding done, 0 … 1.
+FileProgress = Callable[[float], None]
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -111,17 +114,20 @@ class IngestPipeline:
         files = collect_files(paths)
         results = []
         for position, path in enumerate(files, start=1):
-            results.append(self.ingest_file(path))
+            within = (lambda share, p=position, f=path: progress(p - 1 + share, len(files), f)) if progress else None
+            results.append(self.ingest_file(path, progress=within))
             if progress:
                 progress(position, len(files), path)
         return results
 
-    def ingest_file(self, path: Path, force: bool = False) -> FileResult:
-        """Index one file; `force` processes unchanged bytes again (after staff corrected its metadata)."""
+    def ingest_file(self, path: Path, force: bool = False, progress: FileProgress | None = None) -> FileResult:
+        """Index one file; `force` processes unchanged bytes again (after staff corrected its metadata);
+        `progress` hears how much of the file's embedding is done, so a 300-page report shows movement."""
         source = str(path.resolve())
         try:
             if not path.is_file():
                 raise UnsupportedFileError("Die Datei wurde nicht gefunden.")
+            check_size(path.stat().st_size, self.limits)
             known = None if force else self.registry.find_unchanged(
                 source, content_hash(path.read_bytes()), self.fingerprint
             )
@@ -132,7 +138,7 @@ class IngestPipeline:
             nodes = self.chunker.split(document)
             if not nodes:
                 raise IngestError("Die Datei enthält keinen verwertbaren Text.")
-            embeddings = self._embed(document.doc_id, nodes)
+            embeddings = self._embed(document.doc_id, nodes, progress)
             facts = extract_facts(document) if document.metadata.get("doc_type", CASE_STUDY) == CASE_STUDY else []
         except IngestError as error:
             return FileResult(path, FAILED, message=str(error))
@@ -169,15 +175,22 @@ class IngestPipeline:
             else:
                 document.metadata[key] = value
 
-    def _embed(self, doc_id: str, nodes: list) -> list[list[float]]:
-        """Vectors for the nodes, reusing those the document already has for identical text."""
+    def _embed(self, doc_id: str, nodes: list, progress: FileProgress | None = None) -> list[list[float]]:
+        """Vectors for the nodes, reusing those the document already has for identical text; embedded in
+        the embedder's batches, reporting after each."""
         texts = [embedding_text(node) for node in nodes]
         keys = [hashlib.sha256(text.encode()).hexdigest()[:24] for text in texts]
         for node, key in zip(nodes, keys):
             node.metadata["embedding_key"] = key
         known = self.store.embeddings_by_key(doc_id)
         todo = [i for i, key in enumerate(keys) if key not in known]
-        fresh = dict(zip(todo, self.embedder.get_text_embedding_batch([texts[i] for i in todo]))) if todo else {}
+        fresh: dict[int, list[float]] = {}
+        batch = max(1, self.embedder.embed_batch_size)
+        for start in range(0, len(todo), batch):
+            part = todo[start:start + batch]
+            fresh.update(zip(part, self.embedder.get_text_embedding_batch([texts[i] for i in part])))
+            if progress:
+                progress(len(fresh) / len(todo))
         return [fresh[i] if i in fresh else known[keys[i]] for i in range(len(nodes))]
 
     def prune_missing(self, folder: Path) -> list[str]:

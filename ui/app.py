@@ -65,7 +65,10 @@ def user_line(service: Klimawissen, request: gr.Request, words: dict) -> str:
 
 def build_app(service: Klimawissen, language: str = "de") -> gr.Blocks:
     words = TEXTS[language]
-    years = sorted({str(d.metadata["year"]) for d in service.documents() if d.metadata.get("year")})
+
+    def year_choices() -> list[tuple[str, str]]:
+        years = sorted({str(d.metadata["year"]) for d in service.documents() if d.metadata.get("year")})
+        return [(words["any"], "")] + [(y, y) for y in years]
 
     def respond(question: str, history: list[dict], sector: str, measure: str, year: str, source_language: str):
         """Streams: sources and the extractive draft first, then the model's words, then the checked answer."""
@@ -120,7 +123,7 @@ def build_app(service: Klimawissen, language: str = "de") -> gr.Blocks:
                                                      label=words["sector"], elem_id="filter-sector")
                                 measure = gr.Dropdown(_choices(MEASURE_TYPES, language, words), value="",
                                                       label=words["measure"], elem_id="filter-measure")
-                                year = gr.Dropdown([(words["any"], "")] + [(y, y) for y in years], value="",
+                                year = gr.Dropdown(year_choices(), value="",
                                                    label=words["year"], elem_id="filter-year")
                                 source_language = gr.Dropdown(_choices(LANGUAGES, language, words), value="",
                                                               label=words["language"], elem_id="filter-language")
@@ -143,8 +146,9 @@ def build_app(service: Klimawissen, language: str = "de") -> gr.Blocks:
             build_facilitator_tab(service, language)
             build_staff_tab(service, language)
 
-        def show_account(request: gr.Request) -> str:
-            return user_line(service, request, words)
+        def on_page_load(request: gr.Request):
+            """The account line, and the years of the documents as they are now (staff may have added some)."""
+            return user_line(service, request, words), gr.update(choices=year_choices())
 
-        app.load(show_account, None, account)
+        app.load(on_page_load, None, [account, year])
     return app

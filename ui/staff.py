@@ -92,8 +92,9 @@ def build_staff_tab(service: Klimawissen, language: str = "de") -> None:
         received = [(Path(f).name, Path(f).read_bytes()) for f in files]
         progress((0, len(received)), desc="Hochladen", unit="Dateien")
 
-        def step(done: int, total: int, path: Path) -> None:
-            progress((done, total), desc=f"{path.name} fertig", unit="Dateien")
+        def step(done: float, total: int, path: Path) -> None:
+            state = "fertig" if done == int(done) else "wird indexiert"
+            progress((done, total), desc=f"{path.name} {state}", unit="Dateien")
 
         results = service.upload(received, actor=user.username, progress=step)
         failed = sum(not r.ok for r in results)

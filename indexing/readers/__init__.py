@@ -14,9 +14,18 @@ from indexing.language import detect_language
 from indexing.readers.base import ReadDocument, TextUnit, document_id_for
 from indexing.readers.limits import ReaderLimits
 
-__all__ = ["ReadDocument", "ReaderLimits", "TextUnit", "read_file", "SUPPORTED_EXTENSIONS", "document_id_for"]
+__all__ = ["ReadDocument", "ReaderLimits", "TextUnit", "read_file", "check_size", "SUPPORTED_EXTENSIONS",
+           "document_id_for"]
 
 SUPPORTED_EXTENSIONS = (".pdf", ".md", ".markdown", ".txt")
+
+
+def check_size(size: int, limits: ReaderLimits) -> None:
+    """Refuse a file over the size limit before anything reads (or hashes, or stores) all of it."""
+    if size > limits.max_bytes:
+        raise LimitExceededError(
+            f"Die Datei ist zu groß ({size / (1024 * 1024):.1f} MB); erlaubt sind höchstens {limits.max_mb} MB."
+        )
 
 
 def read_file(path: Path, limits: ReaderLimits = ReaderLimits()) -> ReadDocument:
@@ -31,11 +40,7 @@ def read_file(path: Path, limits: ReaderLimits = ReaderLimits()) -> ReadDocument
             f"Dateityp '{suffix or '(ohne Endung)'}' wird nicht unterstützt. "
             f"Erlaubt sind: {', '.join(SUPPORTED_EXTENSIONS)}."
         )
-    size = path.stat().st_size
-    if size > limits.max_bytes:
-        raise LimitExceededError(
-            f"Die Datei ist zu groß ({size / (1024 * 1024):.1f} MB); erlaubt sind höchstens {limits.max_mb} MB."
-        )
+    check_size(path.stat().st_size, limits)
     # Imported in this process, not in each child: a fork inherits the parsers ready to use.
     from indexing.readers.formats import read_by_type
     from indexing.readers.isolation import run_isolated

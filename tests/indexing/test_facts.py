@@ -75,3 +75,40 @@ def test_the_corpus_pdfs_figures_come_from_the_text_alone():
     assert facts["co2e_saved_t_per_year"].value == pytest.approx(169.8)
     assert facts["investment_eur"].value == pytest.approx(180000)
     assert all(f.origin == "text" and f.page for f in facts.values())
+
+
+def facts_of(text: str, language: str = "de", heading: str = "") -> dict:
+    return {fact.field: fact.value for fact in extract_from_text(document([TextUnit(text, 1, heading)], language))}
+
+
+@pytest.mark.parametrize("text,language,field,expected", [
+    ("The project cost €1.18m and cuts emissions by 135.3 tCO2e per year.", "en", "investment_eur", 1_180_000),
+    ("The project cost €1.18m and cuts emissions by 135.3 tCO2e per year.", "en", "co2e_saved_t_per_year", 135.3),
+    ("| **Investition gesamt** | **486 T€** |", "de", "investment_eur", 486_000),
+    ("Insgesamt hat der Träger 1.836.000 € investiert.", "de", "investment_eur", 1_836_000),
+    ("Die Anlage hat sich nach 30 Monaten amortisiert.", "de", "payback_years", 2.5),
+    ("The chillers pay for themselves in 18 months.", "en", "payback_years", 1.5),
+])
+def test_notations_partners_write_in(text, language, field, expected):
+    assert facts_of(text, language)[field] == pytest.approx(expected)
+
+
+def test_an_emission_factor_is_not_a_saving():
+    found = facts_of("With 0.267 t CO2e per MWh of diesel the fleet now emits less: the saving is 99.5 t CO2e a year.", "en")
+    assert found["co2e_saved_t_per_year"] == pytest.approx(99.5)
+
+
+def test_a_list_item_is_read_on_its_own():
+    """The yearly saving in the item above must not make the investment below look like a yearly cost."""
+    found = facts_of("• Kosteneinsparung: 67.900 € pro Jahr\n• Investition: 462.000 Euro (Photovoltaik 398.000 Euro)")
+    assert found["investment_eur"] == 462_000
+
+
+def test_the_project_total_beats_a_part_and_an_earlier_project():
+    found = facts_of("Die letzte große Investition, eine Halle im Jahr 2017, kostete 1,1 Mio. €. Sechs E-Lkw kosteten "
+                     "zusammen 1.590.000 €, die Ladeinfrastruktur 310.000 €. Die Gesamtinvestition lag damit bei 1,9 Mio. €.")
+    assert found["investment_eur"] == 1_900_000
+
+
+def test_a_metre_is_not_a_million():
+    assert "investment_eur" not in facts_of("Die Halle ist 120m lang.")

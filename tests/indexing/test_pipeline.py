@@ -172,3 +172,22 @@ def test_a_changed_document_embeds_only_its_changed_chunks(service, tmp_path, fa
     assert second.status == UPDATED and second.chunks == first.chunks == 6
     assert fake_embedder.embedded_texts - before == 1
     assert service.store.count(second.doc_id) == 6
+
+
+def test_a_long_file_reports_progress_while_it_is_embedded(settings, fake_embedder, tmp_path, make_pdf):
+    """A 40-page report is embedded in batches; the progress moves after each batch, not only at the end."""
+    fake_embedder.embed_batch_size = 8
+    service = Klimawissen(settings, embedder=fake_embedder)
+    report = make_pdf(tmp_path / "bericht.pdf", [f"Seite {n}: Die Halle {n} spart {n} MWh Strom im Jahr." for n in range(40)])
+    short = tmp_path / "kurz.md"
+    short.write_text("# Kurz\n\nEin Absatz über Druckluft.", encoding="utf-8")
+    reports = []
+
+    results = service.ingest([report, short], lambda done, total, path: reports.append((done, total, path.name)))
+
+    assert [r.status for r in results] == [ADDED, ADDED] and results[0].chunks == 40
+    during_report = [done for done, _, name in reports if name == "bericht.pdf" and 0 < done < 1]
+    assert len(during_report) >= 4  # 40 chunks in batches of 8: after each of the first four batches
+    assert during_report == sorted(during_report)
+    assert reports[-1] == (2, 2, "kurz.md")
+    assert all(total == 2 for _, total, _ in reports)
