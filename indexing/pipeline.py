@@ -189,7 +189,7 @@ class IngestPipeline:
         for start in range(0, len(todo), batch):
             part = todo[start:start + batch]
             fresh.update(zip(part, self.embedder.get_text_embedding_batch([texts[i] for i in part])))
-            if progress:
+            if progress and len(fresh) < len(todo):  # the file's end is reported by the caller
                 progress(len(fresh) / len(todo))
         return [fresh[i] if i in fresh else known[keys[i]] for i in range(len(nodes))]
 

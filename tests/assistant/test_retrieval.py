@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.retrieval import chroma_where, is_examples_question, one_per_document
+from assistant.retrieval import DenseRetriever, chroma_where, is_examples_question, one_per_document
 from assistant.retrieval import Passage
 from assistant.service import Klimawissen
 
@@ -101,3 +101,27 @@ def test_questions_the_documents_cannot_answer_are_queued_for_staff(service):
     lenient = Klimawissen(service.settings.replace(min_relevance=0.0), embedder=service.embedder)
     assert not lenient.ask("Abwärme der Bäckerei").abstained  # answered: not queued
     assert len(lenient.unanswered.all()) == 1
+
+
+@pytest.mark.parametrize("question", ["Abwärme der Öfen", "waste heat of the ovens", "Elektrofahrzeuge Spedition"])
+def test_one_search_over_all_languages_finds_what_a_search_per_language_finds(settings, fake_embedder, tmp_path, question):
+    """Each language's k best come from the search over all languages when it holds k of them, else from a
+    search in that language: either way the same chunks as one filtered search per language."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for n in range(12):
+        language, words = ("en", "waste heat ovens fleet electric") if n % 4 == 0 else ("de", "Abwärme Öfen Elektrofahrzeuge")
+        (folder / f"doc-{n}.md").write_text(
+            f"---\ntitle: Dokument {n}\nlanguage: {language}\n---\n## Teil\n{words} Nummer {n} {'x' * n}.\n", encoding="utf-8")
+    service = Klimawissen(settings, embedder=fake_embedder)
+    assert all(r.ok for r in service.ingest([folder]))
+    dense = DenseRetriever(service.store, fake_embedder)
+    vector = fake_embedder.get_query_embedding(question)
+
+    for k in (2, 3, 8):  # English holds 3 chunks: k=8 needs the search of its own
+        found = dense.search(question, k, None, ("de", "en"))
+        expected = [c for language in ("de", "en") for c in service.store.query(vector, k, {"language": language})]
+        # Compared by language and similarity: chunks at the same distance may come in either order.
+        assert sorted((c.metadata["language"], round(c.score, 6)) for c in found) == \
+            sorted((c.metadata["language"], round(c.score, 6)) for c in expected)
+        assert sum(c.metadata["language"] == "en" for c in found) == min(k, 3)
