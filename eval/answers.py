@@ -32,6 +32,15 @@ def fact_contained(answer_text: str, facts: tuple[str, ...]) -> bool:
     return any(_normalise(fact) in text for fact in facts)
 
 
+def _claims(answer) -> str:
+    """What the recheck reads: for an answer computed from measure facts, each table row's figure with its
+    marker (the total is arithmetic over those rows, and the rest of the text says how it was made);
+    otherwise the answer text itself."""
+    if answer.table:
+        return " ".join(f"{value} {marker}." for _, value, marker in answer.table)
+    return answer.text
+
+
 def evaluate_answers(service: Klimawissen, eval_set: EvalSet, questions: list) -> dict:
     history = histories(eval_set.questions)
     rows = []
@@ -41,7 +50,7 @@ def evaluate_answers(service: Klimawissen, eval_set: EvalSet, questions: list) -
         seconds = time.perf_counter() - started
         markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
         cited = [evidence(c.passage) for c in sorted(answer.citations, key=lambda c: c.number)]
-        recheck = verify_answer(answer.text, cited) if answer.citations else None
+        recheck = verify_answer(_claims(answer), cited) if answer.citations else None
         rows.append({
             "answerable": question.type != "unanswerable",
             "fact": fact_contained(answer.text, question.facts),

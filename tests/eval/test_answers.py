@@ -1,0 +1,33 @@
+"""The answer recheck in `make eval`: an answer computed from measure facts is checked row by row."""
+
+from assistant.answering import Answer
+from assistant.answering.generative import evidence
+from assistant.citations import Citation
+from assistant.retrieval import Passage
+from assistant.verification import verify_answer
+from eval.answers import _claims
+
+
+def fact_answer(second_row_value: str) -> Answer:
+    passages = [Passage("a::fact", "Die Anlage spart 410 MWh im Jahr.", 1.0, {"title": "A"}),
+                Passage("b::fact", "Es werden 134 MWh Strom eingespart.", 1.0, {"title": "B"})]
+    rows = [["A", "410 MWh/Jahr", "[1]"], ["B", second_row_value, "[2]"]]
+    text = "Zusammen nennen die 2 Fallbeispiele 544 MWh/Jahr [1] [2]. Die Summe addiert die Angaben."
+    return Answer("Wie viel sparen die Partner zusammen?", text, [Citation(1, passages[0]), Citation(2, passages[1])],
+                  passages, backend="facts", table=rows)
+
+
+def recheck(answer: Answer):
+    return verify_answer(_claims(answer), [evidence(c.passage) for c in answer.citations])
+
+
+def test_a_computed_total_is_not_an_unsupported_number_but_every_row_is_checked():
+    assert recheck(fact_answer("134 MWh/Jahr")).dropped == []
+    wrong = recheck(fact_answer("143 MWh/Jahr"))
+    assert [c.sentence for c in wrong.dropped] == ["143 MWh/Jahr [2]."]
+
+
+def test_other_answers_are_checked_as_written():
+    passage = Passage("a::0", "Die Anlage spart 410 MWh im Jahr.", 0.9, {"title": "A"})
+    answer = Answer("Wie viel spart A?", "A spart 410 MWh [1]. A spart auch 99 MWh [1].", [Citation(1, passage)], [passage])
+    assert len(recheck(answer).dropped) == 1
