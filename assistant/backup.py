@@ -23,7 +23,7 @@ from llama_index.core.schema import TextNode
 
 from assistant.config import Settings
 from indexing.registry import READY, Registry
-from indexing.store import WRITE_BATCH, ChunkStore, connect, drop_collection, stored_embedder
+from indexing.store import WRITE_BATCH, ChunkStore, connect, drop_store, stored_embedder
 
 FORMAT = 1
 MANIFEST, DATABASE, CHUNKS, UPLOADS = "manifest.json", "registry.sqlite3", "chunks.jsonl", "documents"
@@ -171,7 +171,7 @@ def _empty(data_dir: Path, client, collection: str) -> None:
                 continue
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     if client is not None:
-        drop_collection(client, collection)
+        drop_store(client, collection)
 
 
 def _without_staging(member: tarfile.TarInfo) -> tarfile.TarInfo | None:

@@ -296,7 +296,7 @@ def _document_chunks(service, doc_ids: list[str]) -> dict[str, list[tuple[dict, 
     if not doc_ids:
         return {}
     where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": doc_ids}}
-    result = service.store.collection.get(where=where, include=["documents", "metadatas"])
+    result = service.store.records(where, ["documents", "metadatas"])
     chunks: dict[str, list[tuple[dict, str]]] = {}
     for metadata, text in zip(result["metadatas"], result["documents"]):
         metadata = dict(metadata or {})

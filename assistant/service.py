@@ -43,7 +43,7 @@ from indexing.pipeline import FAILED, UNCHANGED, FileProgress, FileResult, Inges
 from indexing.readers import ReadDocument, check_size, read_file
 from indexing.registry import READY, DocumentRecord, Registry
 from indexing.splitting import Chunker
-from indexing.store import ChunkStore, connect, drop_collection
+from indexing.store import ChunkStore, connect, drop_store
 from indexing.vocabulary import DOC_TYPES, LANGUAGES, MEASURE_TYPES, SECTORS
 
 enforce_offline()
@@ -278,7 +278,7 @@ class Klimawissen:
         """Start over: drop all chunks and registry rows (e.g. after changing the embedder), then ingest."""
         # Held, so no other process publishes a document between the drop and the cleared registry.
         with self.registry.write_lock.held():
-            drop_collection(self.chroma_client, self.settings.collection)
+            drop_store(self.chroma_client, self.settings.collection)
             # After the drop: a process that reopens on the new generation must not find the old collection.
             self.index_generation.advance()
             self.registry.clear()

@@ -39,7 +39,8 @@ from indexing.vocabulary import MEASURE_TYPES
 PAGE_CHARS = 3000
 # Standard deviation per dimension of the noise added to a pool vector (cosine to it ≈ 0.98).
 NOISE = 0.01
-STORE_VERSION = 1
+LLAMA_COLLECTION = "llama_index_baseline"
+STORE_VERSION = 2  # 2: one Chroma collection per language, plus one of all chunks for llama-index
 WRITE_BATCH = 2000
 
 
@@ -303,12 +304,17 @@ def ensure_store(ctx: Context, pool: Pool, size: int, progress: Callable[[str], 
     shutil.rmtree(data_dir, ignore_errors=True)
     progress(f"  building a store of {size} chunks in {data_dir} …")
     settings = ctx.settings.replace(data_dir=data_dir)
-    store = ChunkStore(connect("", settings.chroma_path), settings.collection, ctx.embedder.identity)
+    client = connect("", settings.chroma_path)
+    store = ChunkStore(client, settings.collection, ctx.embedder.identity)
+    # The plain llama-index baseline searches one collection of all chunks, as llama-index users have it.
+    baseline = client.create_collection(LLAMA_COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
     keyword = KeywordIndex(settings.registry_path)
     started = time.perf_counter()
     written = 0
     for nodes, vectors in store_chunks(pool, size):
         store.add(nodes, vectors.tolist())
+        baseline.add(ids=[n.id_ for n in nodes], documents=[n.text for n in nodes],
+                     metadatas=[dict(n.metadata) for n in nodes], embeddings=vectors.tolist())
         keyword.add(nodes)
         written += len(nodes)
         if written % 10_000 < WRITE_BATCH or written == size:

@@ -1,5 +1,5 @@
 """Section 3: question latency at growing store sizes, ours (retrieve + extractive answer) vs. plain
-llama-index VectorStoreIndex retrieval on the same Chroma collection."""
+llama-index VectorStoreIndex retrieval on one Chroma collection of the same chunks."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import gc
 
 from assistant.service import Klimawissen
 from bench.context import Context
-from bench.corpora import NOISE, build_pool, ensure_store
+from bench.corpora import LLAMA_COLLECTION, NOISE, build_pool, ensure_store
 from bench.stats import ratio, summary, timed
 
 ASK, RETRIEVE = "klimawissen ask (retrieve + extractive answer)", "klimawissen retrieve only"
-LLAMA_CHROMA = "llama-index VectorStoreIndex on the Chroma collection"
+LLAMA_CHROMA = "llama-index VectorStoreIndex on a Chroma collection of the same chunks"
 LLAMA_MEMORY = "llama-index VectorStoreIndex in memory (as eval/systems.py DenseBaseline)"
 
 
@@ -20,7 +20,8 @@ def _llama_on_chroma(service: Klimawissen, top_k: int):
 
     from bench.llama_chroma import ChromaCollectionStore
 
-    index = VectorStoreIndex.from_vector_store(ChromaCollectionStore(service.store.collection), embed_model=service.embedder)
+    collection = service.chroma_client.get_collection(LLAMA_COLLECTION, embedding_function=None)
+    index = VectorStoreIndex.from_vector_store(ChromaCollectionStore(collection), embed_model=service.embedder)
     return index.as_retriever(similarity_top_k=top_k)
 
 
@@ -28,7 +29,7 @@ def _llama_in_memory(service: Klimawissen, top_k: int):
     from llama_index.core import VectorStoreIndex
     from llama_index.core.schema import TextNode
 
-    chunks = service.store.collection.get(include=["documents", "metadatas", "embeddings"])
+    chunks = service.store.records(include=["documents", "metadatas", "embeddings"])
     nodes = [
         TextNode(id_=cid, text=text, metadata=meta, embedding=list(vector))
         for cid, text, meta, vector in zip(chunks["ids"], chunks["documents"], chunks["metadatas"], chunks["embeddings"])
@@ -97,12 +98,14 @@ def query_latency(ctx: Context) -> dict:
         f"{len(pool.real) + len(pool.synthetic)} really embedded chunk texts (synthetic case studies made of "
         "real sentences from corpus/documents and XQuAD de/en): other invented company names and numbers in "
         f"the text, the pool vector plus Gaussian noise (sd {NOISE} per dimension, renormalised). Written "
-        "directly with ChunkStore.add and KeywordIndex.add, so Chroma and the FTS5 index both hold every chunk; "
+        "directly with ChunkStore.add (one Chroma collection per language) and KeywordIndex.add, so Chroma and "
+        "the FTS5 index both hold every chunk, and once more into one plain collection for llama-index; "
         "the document registry is not filled (retrieval does not read it).",
         "Ours: service.ask with answer_backend extractive (query embedding, dense search per language, BM25, "
         "fusion, extractive answer); every question's time is measured once per pass.",
         f"llama-index: VectorStoreIndex(...).as_retriever(similarity_top_k={top_k}).retrieve, dense only, with "
-        "the same e5 embedder; on Chroma through bench/llama_chroma.py (llama-index-vector-stores-chroma is not "
+        "the same e5 embedder; on Chroma (one collection of all chunks, as llama-index writes them) through "
+        "bench/llama_chroma.py (llama-index-vector-stores-chroma is not "
         f"installed); the in-memory SimpleVectorStore variant only up to {config.simple_max} chunks.",
         "first_question_ms: the first question on a freshly opened store (Chroma loads the HNSW index).",
     ]

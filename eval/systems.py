@@ -47,7 +47,7 @@ def ablations(service: Klimawissen) -> list[Ours]:
 
 def _all_chunks(service: Klimawissen, include_embeddings: bool = False) -> dict:
     include = ["documents", "metadatas"] + (["embeddings"] if include_embeddings else [])
-    return service.store.collection.get(include=include)
+    return service.store.records(include=include)
 
 
 class Bm25Baseline:

@@ -1,7 +1,8 @@
 """Chunk storage in Chroma: embedded (PersistentClient) or a `chroma run` server (HttpClient).
 
 We always pass our own embeddings, so Chroma never loads its default model. The embedder identity is
-kept in the collection metadata; opening the collection with another embedder is refused.
+kept in the collections' metadata; opening the store with another embedder is refused. The store is one
+collection per language partition (see LANGUAGE_PARTITIONS); callers see a single store.
 
 Every chunk carries the `version` of the document write that made it; the registry says which version
 of a document is live. Chroma cannot commit together with the registry, so a new version is written
@@ -10,6 +11,7 @@ beside the old one and the old one is deleted only after the registry has switch
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -19,10 +21,18 @@ from llama_index.core.schema import TextNode
 
 from indexing.errors import EmbedderMismatchError
 
+log = logging.getLogger(__name__)
+
 # Chroma rejects very large single writes; stay well below its limit.
 WRITE_BATCH = 1000
 # Chunks read per request when going through the whole collection.
 READ_PAGE = 5000
+# One collection per language: Chroma applies a `where` before it searches, in time proportional to the
+# chunks it keeps (0.25 s for the German 70k of a 100k-chunk collection, 0.02 s for a search over all), so
+# the per-language searches of every question search a collection of their own instead.
+LANGUAGE_PARTITIONS = ("de", "en")
+OTHER_LANGUAGES = "other"  # chunks in any other language, or without one
+PARTITIONS = (*LANGUAGE_PARTITIONS, OTHER_LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -51,21 +61,31 @@ def connect(chroma_url: str, chroma_path: Path):
     return chromadb.PersistentClient(path=str(chroma_path), settings=chroma_settings)
 
 
-def _exists(client, name: str) -> bool:
-    return name in {getattr(c, "name", c) for c in client.list_collections()}
+def _collection_names(client) -> set[str]:
+    return {getattr(c, "name", c) for c in client.list_collections()}
 
 
-def drop_collection(client, name: str) -> None:
-    """Delete a collection if it exists (re-indexing starts from nothing)."""
-    if _exists(client, name):
+def partition_name(base: str, partition: str) -> str:
+    return f"{base}.{partition}"
+
+
+def _store_collections(client, base: str) -> list[str]:
+    """The store's collections that exist: its partitions and a collection from before partitions."""
+    names = _collection_names(client)
+    return [name for name in (base, *(partition_name(base, p) for p in PARTITIONS)) if name in names]
+
+
+def drop_store(client, base: str) -> None:
+    """Delete all of a store's collections (re-indexing starts from nothing)."""
+    for name in _store_collections(client, base):
         client.delete_collection(name)
 
 
-def stored_embedder(client, name: str) -> str | None:
-    """The identity of the embedder that built the collection; None if there is no collection yet."""
-    if not _exists(client, name):
-        return None
-    return (client.get_collection(name, embedding_function=None).metadata or {}).get("embedder")
+def stored_embedder(client, base: str) -> str | None:
+    """The identity of the embedder that built the store; None if there is no store yet."""
+    for name in _store_collections(client, base):
+        return (client.get_collection(name, embedding_function=None).metadata or {}).get("embedder")
+    return None
 
 
 def chunk_version(metadata: dict[str, Any] | None) -> str:
@@ -73,16 +93,35 @@ def chunk_version(metadata: dict[str, Any] | None) -> str:
     return str((metadata or {}).get("version", ""))
 
 
+def partition_of(metadata: dict[str, Any] | None) -> str:
+    language = (metadata or {}).get("language")
+    return language if language in LANGUAGE_PARTITIONS else OTHER_LANGUAGES
+
+
+def _merge(results: list[dict[str, Any]], include: Sequence[str]) -> dict[str, Any]:
+    """Chroma `get` results of several collections as one."""
+    merged: dict[str, Any] = {"ids": [], **{field: [] for field in include}}
+    for result in results:
+        merged["ids"] += list(result["ids"])
+        for field in include:
+            values = result.get(field)
+            merged[field] += list(values) if values is not None else [None] * len(result["ids"])
+    return merged
+
+
 class ChunkStore:
+    """Chunks in one Chroma collection per language partition, behind the interface of a single store."""
+
     def __init__(self, client, collection_name: str, embedder_identity: str):
         self.client = client
         self.collection_name = collection_name
         self.embedder_identity = embedder_identity
-        self.collection = self._open_collection()
+        self.partitions = {p: self._open_collection(partition_name(collection_name, p)) for p in PARTITIONS}
+        self._move_unpartitioned()
 
-    def _open_collection(self):
+    def _open_collection(self, name: str):
         collection = self.client.get_or_create_collection(
-            self.collection_name,
+            name,
             metadata={"embedder": self.embedder_identity},
             configuration={"hnsw": {"space": "cosine"}},
             embedding_function=None,
@@ -96,31 +135,65 @@ class ChunkStore:
             )
         return collection
 
+    def _move_unpartitioned(self) -> None:
+        """Move the chunks of a store written before partitions (one collection) into the partitions.
+        Copied first, deleted last: a move cut short is completed the next time the store is opened."""
+        if self.collection_name not in _collection_names(self.client):
+            return
+        old = self._open_collection(self.collection_name)
+        log.warning("Suchindex wird in Sprachbereiche aufgeteilt (einmalig, %d Abschnitte) …", old.count())
+        include = ["documents", "metadatas", "embeddings"]
+        for offset in range(0, old.count(), READ_PAGE):
+            page = old.get(include=include, limit=READ_PAGE, offset=offset)
+            nodes = [TextNode(id_=cid, text=text, metadata=dict(meta or {}))
+                     for cid, text, meta in zip(page["ids"], page["documents"], page["metadatas"])]
+            self.add(nodes, [list(vector) for vector in page["embeddings"]])
+        self.client.delete_collection(self.collection_name)
+
+    @property
+    def collections(self) -> list:
+        return list(self.partitions.values())
+
     def add(self, nodes: Sequence[TextNode], embeddings: Sequence[Sequence[float]]) -> None:
-        for start in range(0, len(nodes), WRITE_BATCH):
-            batch = nodes[start:start + WRITE_BATCH]
-            self.collection.upsert(
-                ids=[node.id_ for node in batch],
-                documents=[node.text for node in batch],
-                metadatas=[dict(node.metadata) for node in batch],
-                embeddings=[list(vector) for vector in embeddings[start:start + WRITE_BATCH]],
-            )
+        by_partition: dict[str, list[int]] = {}
+        for position, node in enumerate(nodes):
+            by_partition.setdefault(partition_of(node.metadata), []).append(position)
+        for partition, positions in by_partition.items():
+            for start in range(0, len(positions), WRITE_BATCH):
+                batch = positions[start:start + WRITE_BATCH]
+                self.partitions[partition].upsert(
+                    ids=[nodes[i].id_ for i in batch],
+                    documents=[nodes[i].text for i in batch],
+                    metadatas=[dict(nodes[i].metadata) for i in batch],
+                    embeddings=[list(embeddings[i]) for i in batch],
+                )
+
+    def records(self, where: dict | None = None, include: Sequence[str] = ("documents", "metadatas"),
+                ids: Sequence[str] | None = None) -> dict[str, Any]:
+        """Chroma's `get` over all partitions: {"ids": [...], field: [...] for each included field}."""
+        return _merge(
+            [c.get(ids=list(ids) if ids is not None else None, where=where or None, include=list(include))
+             for c in self.collections],
+            include,
+        )
 
     def delete_document(self, doc_id: str) -> None:
-        self.collection.delete(where={"doc_id": doc_id})
+        for collection in self.collections:
+            collection.delete(where={"doc_id": doc_id})
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         for start in range(0, len(chunk_ids), WRITE_BATCH):
-            self.collection.delete(ids=list(chunk_ids[start:start + WRITE_BATCH]))
+            for collection in self.collections:
+                collection.delete(ids=list(chunk_ids[start:start + WRITE_BATCH]))
 
     def delete_other_versions(self, doc_id: str, version: str) -> None:
         """Remove a document's chunks of every version but `version` (after that one went live)."""
-        result = self.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
+        result = self.records({"doc_id": doc_id}, ["metadatas"])
         self.delete_chunks([cid for cid, meta in zip(result["ids"], result["metadatas"]) if chunk_version(meta) != version])
 
     def nodes(self, doc_id: str, version: str) -> list[TextNode]:
         """The chunks of one version of a document as they were added, in document order."""
-        result = self.collection.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+        result = self.records({"doc_id": doc_id})
         nodes = [
             TextNode(id_=cid, text=text, metadata=dict(meta))
             for cid, text, meta in zip(result["ids"], result["documents"], result["metadatas"])
@@ -129,9 +202,10 @@ class ChunkStore:
         return sorted(nodes, key=lambda node: node.metadata.get("chunk_index", 0))
 
     def pages(self, include: Sequence[str]) -> Iterator[dict[str, Any]]:
-        """The whole collection, a page of chunks at a time (the check and backups read everything)."""
-        for offset in range(0, self.collection.count(), READ_PAGE):
-            yield self.collection.get(include=list(include), limit=READ_PAGE, offset=offset)
+        """The whole store, a page of chunks at a time (the check and backups read everything)."""
+        for collection in self.collections:
+            for offset in range(0, collection.count(), READ_PAGE):
+                yield collection.get(include=list(include), limit=READ_PAGE, offset=offset)
 
     def versions(self) -> list[tuple[str, str, str]]:
         """(chunk_id, doc_id, version) of every chunk (for the consistency check)."""
@@ -141,44 +215,66 @@ class ChunkStore:
         ]
 
     def chunk_ids(self, doc_id: str | None = None) -> list[str]:
-        where = {"doc_id": doc_id} if doc_id else None
-        return self.collection.get(where=where, include=[])["ids"]
+        return self.records({"doc_id": doc_id} if doc_id else None, [])["ids"]
 
     def count(self, doc_id: str | None = None) -> int:
-        return self.collection.count() if doc_id is None else len(self.chunk_ids(doc_id))
+        if doc_id is None:
+            return sum(collection.count() for collection in self.collections)
+        return len(self.chunk_ids(doc_id))
 
     def embeddings_by_key(self, doc_id: str) -> dict[str, list[float]]:
         """The stored vectors of a document's chunks, keyed by the hash of the text they were made from."""
-        result = self.collection.get(where={"doc_id": doc_id}, include=["metadatas", "embeddings"])
+        result = self.records({"doc_id": doc_id}, ["metadatas", "embeddings"])
         return {
             meta["embedding_key"]: list(vector)
-            for meta, vector in zip(result["metadatas"], result["embeddings"] if result["embeddings"] is not None else [])
-            if meta and meta.get("embedding_key")
+            for meta, vector in zip(result["metadatas"], result["embeddings"])
+            if meta and meta.get("embedding_key") and vector is not None
         }
 
     def get(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
         """Text and metadata of the given chunks (score 0: they were not found by similarity)."""
         if not chunk_ids:
             return {}
-        result = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        result = self.records(ids=chunk_ids)
         return {
             cid: StoredChunk(cid, text, dict(meta or {}), 0.0)
             for cid, text, meta in zip(result["ids"], result["documents"], result["metadatas"])
         }
 
     def query(self, embedding: Sequence[float], k: int, where: dict | None = None) -> list[StoredChunk]:
-        if k <= 0 or self.collection.count() == 0:
+        """The k chunks nearest to the embedding among those matching `where`. A language in `where` picks
+        that language's partition and is not passed on to Chroma, so Chroma searches without a filter."""
+        if k <= 0:
             return []
-        result = self.collection.query(
-            query_embeddings=[list(embedding)],
-            n_results=k,
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            StoredChunk(chunk_id=cid, text=text, metadata=dict(meta or {}), score=1.0 - distance)
-            for cid, text, meta, distance in zip(
-                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+        language, rest = _split_language(where)
+        partitions = [language if language in LANGUAGE_PARTITIONS else OTHER_LANGUAGES] if language else PARTITIONS
+        if language and language not in LANGUAGE_PARTITIONS:
+            rest = where  # the other-languages partition holds several: keep the filter
+        found: list[StoredChunk] = []
+        for partition in partitions:
+            collection = self.partitions[partition]
+            if collection.count() == 0:
+                continue
+            result = collection.query(
+                query_embeddings=[list(embedding)], n_results=k, where=rest or None,
+                include=["documents", "metadatas", "distances"],
             )
-        ]
+            found += [
+                StoredChunk(chunk_id=cid, text=text, metadata=dict(meta or {}), score=1.0 - distance)
+                for cid, text, meta, distance in zip(
+                    result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+                )
+            ]
+        return sorted(found, key=lambda chunk: chunk.score, reverse=True)[:k]
 
+
+def _split_language(where: dict | None) -> tuple[str | None, dict | None]:
+    """The language an equality clause of `where` asks for, and the rest of `where` without it."""
+    if not where:
+        return None, None
+    clauses = where["$and"] if "$and" in where else [where]
+    language = next((c["language"] for c in clauses if isinstance(c.get("language"), str)), None)
+    if language is None:
+        return None, where
+    rest = [c for c in clauses if not isinstance(c.get("language"), str)]
+    return language, (rest[0] if len(rest) == 1 else {"$and": rest} if rest else None)

@@ -45,8 +45,10 @@ def create_server_app(service: Klimawissen):
 
 def repair_index(service: Klimawissen) -> None:
     """Before serving, clean up what an ingest killed midway left behind and say what was done."""
-    from indexing.consistency import repair
+    from indexing.consistency import counts_agree, repair
 
+    if counts_agree(service.pipeline):
+        return
     result = repair(service.pipeline)
     for action in result.actions:
         print(f"Index repariert: {action}", flush=True)

@@ -194,18 +194,13 @@ def test_lessons_are_cached_until_the_document_changes(service, corpus, monkeypa
     case_cards(service)
     store = service.store
     reads = []
-    real_get = store.collection.get
+    real_records = store.records
 
-    class CountingCollection:
-        def __getattr__(self, name):
-            return getattr(store.__dict__["_real"], name)
+    def counting_records(where=None, *args, **kwargs):
+        reads.append(where)
+        return real_records(where, *args, **kwargs)
 
-        def get(self, *args, **kwargs):
-            reads.append(kwargs.get("where"))
-            return real_get(*args, **kwargs)
-
-    store.__dict__["_real"] = store.collection
-    monkeypatch.setattr(store, "collection", CountingCollection())
+    monkeypatch.setattr(store, "records", counting_records)
     case_cards(service)
     case_cards(service, sector="logistics")
     assert reads == []  # nothing read again for an unchanged document
@@ -213,9 +208,8 @@ def test_lessons_are_cached_until_the_document_changes(service, corpus, monkeypa
     changed = list(CASES["spedition-beta"])
     changed[9] = ("Lessons learned", "- Mit dem Netzbetreiber früh sprechen. Die Zählersetzung dauert.")
     write_case(corpus, "spedition-beta", tuple(changed))
-    monkeypatch.setattr(store, "collection", store.__dict__["_real"])
     assert service.ingest([corpus / "spedition-beta.md"])[0].ok
-    monkeypatch.setattr(store, "collection", CountingCollection())
+    reads.clear()  # the ingestion's own reads
     cards = {c.doc_id: c for c in case_cards(service)}
     assert cards["spedition-beta"].lesson == "Mit dem Netzbetreiber früh sprechen."
     assert reads == [{"doc_id": "spedition-beta"}]  # only the new version was read

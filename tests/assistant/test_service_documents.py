@@ -63,7 +63,7 @@ def staging_leftovers(service: Klimawissen) -> list[Path]:
 
 
 def texts_of(service: Klimawissen, doc_id: str) -> list[str]:
-    return service.store.collection.get(where={"doc_id": doc_id})["documents"]
+    return service.store.records({"doc_id": doc_id})["documents"]
 
 
 def snapshot(service: Klimawissen, doc_id: str) -> tuple:
@@ -283,7 +283,7 @@ def test_corrections_survive_a_new_ingest_a_reindex_and_a_replace(service, tiny_
 
     def corrected() -> bool:
         metadata = service.document_metadata("druckluft-notiz")
-        chunks = service.store.collection.get(where={"doc_id": "druckluft-notiz"}, include=["metadatas"])["metadatas"]
+        chunks = service.store.records({"doc_id": "druckluft-notiz"}, ["metadatas"])["metadatas"]
         return (
             metadata["sector"] == "metalworking" and metadata["measure_types"] == ["compressed-air"]
             and bool(chunks) and all(m["sector"] == "metalworking" for m in chunks)

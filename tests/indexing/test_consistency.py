@@ -10,7 +10,8 @@ from llama_index.core.schema import TextNode
 from assistant.cli import main
 from assistant.service import Klimawissen
 from indexing.consistency import (
-    INTERRUPTED, KEYWORD_MISMATCH, MISSING_CHUNKS, ORPHAN_CHUNKS, ORPHAN_FACTS, ORPHAN_KEYWORD, inspect, repair,
+    INTERRUPTED, KEYWORD_MISMATCH, MISSING_CHUNKS, ORPHAN_CHUNKS, ORPHAN_FACTS, ORPHAN_KEYWORD, counts_agree, inspect,
+    repair,
 )
 from indexing.facts import Fact
 from indexing.registry import INDEXING, READY
@@ -61,6 +62,32 @@ def test_a_freshly_ingested_index_is_consistent(service):
     assert report.documents == 3
     assert report.chunks == report.keyword_rows == sum(d.chunk_count for d in service.documents()) == 6
     assert report.embedder == "test-hashing/256"
+
+
+def _damages(service, tmp_path):
+    """Each problem `inspect` knows, made alone."""
+    live = service.registry.live_versions()
+    (tmp_path / "neu.md").write_text(NEW_DOCUMENT, encoding="utf-8")
+    return {
+        ORPHAN_CHUNKS: lambda: service.store.add(  # in Chroma only: a write killed before its keyword rows
+            [TextNode(id_="geist::00000@v0", text=QUESTION, metadata={"doc_id": "geist", "version": "v0", "language": "de"})],
+            [service.embedder.get_text_embedding(QUESTION)]),
+        ORPHAN_KEYWORD: lambda: service.keyword.add([TextNode(id_="verloren::00000@v1", text="Druckluft", metadata={"doc_id": "verloren"})]),
+        KEYWORD_MISMATCH: lambda: service.keyword.add(service.store.nodes("klimapakt-ziele", live["klimapakt-ziele"])[:1]),
+        MISSING_CHUNKS: lambda: service.store.delete_chunks(sorted(service.store.chunk_ids("druckluft-notiz"))[:1]),
+        INTERRUPTED: lambda: service.registry.begin_write("neu", "v1", **record_fields(tmp_path / "neu.md", "neu")),
+        ORPHAN_FACTS: lambda: service.fact_store.replace("weg-fakten", [Fact("weg-fakten", "investment_eur", 1000.0)]),
+    }
+
+
+@pytest.mark.parametrize("kind", [ORPHAN_CHUNKS, ORPHAN_KEYWORD, KEYWORD_MISMATCH, MISSING_CHUNKS, INTERRUPTED, ORPHAN_FACTS])
+def test_the_start_check_by_counts_fails_on_each_problem_alone(service, tmp_path, kind):
+    assert counts_agree(service.pipeline)
+    _damages(service, tmp_path)[kind]()
+    assert {p.kind for p in inspect(service.pipeline).problems} >= {kind}
+    assert not counts_agree(service.pipeline)
+    repair(service.pipeline)
+    assert counts_agree(service.pipeline)
 
 
 def test_inspect_names_every_injected_problem(service, tmp_path):

@@ -173,7 +173,7 @@ def index_sizes(service: Klimawissen) -> tuple[int, int, int]:
 
 
 def stored_texts(service: Klimawissen, doc_id: str) -> list[str]:
-    return service.store.collection.get(where={"doc_id": doc_id})["documents"]
+    return service.store.records({"doc_id": doc_id})["documents"]
 
 
 def test_every_hostile_file_gets_its_message_and_leaves_the_index_alone(service, tiny_corpus, tmp_path):
@@ -242,7 +242,7 @@ def test_a_pdf_over_the_page_limit_is_indexed_once_the_limit_allows_it(settings,
 
     assert refused.status == FAILED and "2.000 Seiten; erlaubt sind höchstens 1.999" in refused.message
     assert allowed.status == ADDED and allowed.chunks == service.store.count("jahresbericht") == 2000
-    stored = service.store.collection.get(where={"doc_id": "jahresbericht"}, include=["metadatas"])["metadatas"]
+    stored = service.store.records({"doc_id": "jahresbericht"}, ["metadatas"])["metadatas"]
     assert sorted(metadata["page"] for metadata in stored) == list(range(1, 2001))
 
 

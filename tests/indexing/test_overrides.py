@@ -15,7 +15,7 @@ def service(settings, fake_embedder):
 
 
 def chunk_metadata(service: Klimawissen, doc_id: str) -> list[dict]:
-    return service.store.collection.get(where={"doc_id": doc_id}, include=["metadatas"])["metadatas"]
+    return service.store.records({"doc_id": doc_id}, ["metadatas"])["metadatas"]
 
 
 def test_overrides_are_stored_per_document_and_an_empty_set_removes_them(settings):

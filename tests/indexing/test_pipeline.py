@@ -56,7 +56,7 @@ def test_changed_file_replaces_all_old_chunks(service, tiny_corpus, make_pdf):
 
     assert second.status == UPDATED and second.doc_id == first.doc_id
     assert service.store.count(first.doc_id) == second.chunks == 1
-    texts = service.store.collection.get(where={"doc_id": first.doc_id})["documents"]
+    texts = service.store.records({"doc_id": first.doc_id})["documents"]
     assert texts == ["Neue Fassung: nur noch eine Seite über Abwärme."]
     assert len(old_ids) == 3 and service.registry.get(first.doc_id).title == "Neue Fassung"
 
