@@ -66,6 +66,12 @@ class Settings:
     # first token. Measured with the local model on this 2-core machine (docs/benchmarks.md): TTFT p50
     # 4.9 s at 1,500, 7.9 s at 2,000, 11.3 s at 3,000 characters (~100 prompt tokens/s).
     max_context_chars: int = 2000
+    # Measure facts at ingestion with the chat model as a helper (indexing/fact_llm.py): the model of the
+    # answers (the OpenAI-compatible server with answer_backend "openai", else the local model) picks
+    # figures, and only numbers the text states next to a fitting unit are taken. Off by default: the
+    # local model needs ~20 s per case study on 2 idle cores (minutes under load) and holds the answer
+    # queue meanwhile (docs/evaluation-facts-llm.md).
+    facts_llm: bool = False
     top_k: int = 5
     answer_sentences: int = 3
     # Questions worked on at once per process (embedding, search, extractive answer; model generation

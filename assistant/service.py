@@ -210,8 +210,20 @@ class Klimawissen:
         chunker = Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
         return IngestPipeline(
             self.registry, self.store, self.keyword, self.embedder, chunker, self.fact_store,
-            self.settings.reader_limits,
+            self.settings.reader_limits, fact_helper=self.fact_helper,
         )
+
+    @cached_property
+    def fact_helper(self):
+        """The chat model as a helper for measure facts (setting facts_llm); None: rules only."""
+        if not self.settings.facts_llm:
+            return None
+        from indexing.fact_llm import FactHelper
+
+        if isinstance(self.answerer, GenerativeAnswerer):
+            return FactHelper(self.answerer.llm)  # the very model object the answers use
+        # Same key (folder, threads, context) as the answerer's, so one loaded copy per process.
+        return FactHelper(LocalChatModel(self.settings.data_dir / "models", threads=self.settings.llm_threads))
 
     @cached_property
     def fact_store(self) -> FactStore:

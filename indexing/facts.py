@@ -185,10 +185,14 @@ def parse_number(whole: str, fraction: str | None, language: str) -> float:
     return value
 
 
-def extract_facts(document: ReadDocument) -> list[Fact]:
-    """The document's facts: front-matter figures where declared, the text for the rest."""
+def extract_facts(document: ReadDocument, helper: Any = None) -> list[Fact]:
+    """The document's facts: front-matter figures where declared, the text for the rest. `helper` (an
+    `indexing.fact_llm.FactHelper`, optional) lets a chat model choose figures the text then has to prove."""
     declared = document.figures
-    found = {fact.field: fact for fact in extract_from_text(document)}
+    text_facts = extract_from_text(document)
+    if helper is not None and any(field not in declared for field in FIELDS):
+        text_facts = helper.improve(document, text_facts)
+    found = {fact.field: fact for fact in text_facts}
     facts = []
     for field in FIELDS:
         if field not in declared:
@@ -213,12 +217,36 @@ def same_value(found: Any, expected: Any) -> bool:
 
 
 def extract_from_text(document: ReadDocument) -> list[Fact]:
-    language = str(document.metadata.get("language", "de"))
     best: dict[str, tuple[float, Fact]] = {}
+    for candidate in candidates(document):
+        if candidate.score > 0 and (candidate.field not in best or candidate.score > best[candidate.field][0]):
+            best[candidate.field] = (candidate.score, candidate.fact)
+    for unit in document.units:
+        _find_programme(document, unit, unit.text, best)
+        _find_scope(document, unit, unit.text, best)
+    return [fact for _, fact in best.values()]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A number with a unit in the text, as a possible value of one field, with the rules' score for it
+    (> 0: the rules would take it; the best one per field wins)."""
+    field: str
+    score: float
+    fact: Fact
+    written: str  # the number and unit as the text has them: "930.000 kWh"
+
+
+def candidates(document: ReadDocument) -> list[Candidate]:
+    """Every number with a unit that fits a figure field, for every field it fits, scored by its cues,
+    in the order of the text."""
+    language = str(document.metadata.get("language", "de"))
+    found: list[Candidate] = []
     for unit in document.units:
         text = unit.text
         heading_bonus = 0.5 if re.search(_HEADING_CUES, unit.heading, re.IGNORECASE) else 0.0
         previous_end = 0
+        flat, sentences = " ".join(text.split()), None  # the unit's sentences, split once when needed
         for match in _QUANTITY.finditer(text):
             unit_word = match.group("unit") or match.group("currency")
             if not unit_word:
@@ -234,20 +262,19 @@ def extract_from_text(document: ReadDocument) -> list[Fact]:
                 near = wide
             right = text[match.end():match.end() + 25].lower()
             previous_end = match.end()
+            passage = None
             for field, (field_kind, _) in FIELDS.items():
                 if field_kind != kind or field not in _CUES:
                     continue
                 score = _score(field, wide if field == "payback_years" else near, right, unit.heading.lower())
-                if score <= 0:
-                    continue
-                score += heading_bonus
-                if field not in best or score > best[field][0]:
-                    fact = Fact(document.doc_id, field, round(value, 3), unit.page, unit.heading,
-                                _sentence_at(" ".join(text.split()), _flat_position(text, match.start())))
-                    best[field] = (score, fact)
-        _find_programme(document, unit, text, best)
-        _find_scope(document, unit, text, best)
-    return [fact for _, fact in best.values()]
+                if score > 0:
+                    score += heading_bonus
+                if passage is None:
+                    sentences = split_sentences(flat) if sentences is None else sentences
+                    passage = _sentence_at(flat, _flat_position(text, match.start()), sentences)
+                fact = Fact(document.doc_id, field, round(value, 3), unit.page, unit.heading, passage)
+                found.append(Candidate(field, score, fact, " ".join(match.group(0).split())))
+    return found
 
 
 def _scale_factor(scale: str, after_currency: bool) -> float:
@@ -336,10 +363,11 @@ def _flat_position(text: str, position: int) -> int:
     return len(" ".join(text[:position].split())) + (1 if position and text[position - 1].isspace() else 0)
 
 
-def _sentence_at(text: str, position: int) -> str:
-    """The sentence of `text` that contains the character at `position`."""
+def _sentence_at(text: str, position: int, sentences: list[str] | None = None) -> str:
+    """The sentence of `text` that contains the character at `position` (`sentences`: the text's, if split
+    already)."""
     offset = 0
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(text) if sentences is None else sentences:
         start = text.find(sentence, offset)
         if start < 0:
             continue

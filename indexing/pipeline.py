@@ -98,10 +98,11 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
 class IngestPipeline:
     def __init__(
         self, registry: Registry, store: ChunkStore, keyword: KeywordIndex, embedder: LocalEmbedding, chunker: Chunker,
-        facts: FactStore | None = None, limits: ReaderLimits = ReaderLimits(),
+        facts: FactStore | None = None, limits: ReaderLimits = ReaderLimits(), fact_helper=None,
     ):
         self.registry = registry
         self.facts = facts
+        self.fact_helper = fact_helper  # indexing.fact_llm.FactHelper when the setting facts_llm is on
         self.store = store
         self.keyword = keyword
         self.embedder = embedder
@@ -109,6 +110,8 @@ class IngestPipeline:
         self.limits = limits
         # Files indexed by another reader version or chunking are not "unchanged", even with equal bytes.
         self.fingerprint = f"v{PIPELINE_VERSION}/size{chunker.chunk_size}/overlap{chunker.chunk_overlap}"
+        if fact_helper is not None:  # switching the model helper on (or off) reads the case studies again
+            self.fingerprint += "/facts-llm"
 
     def ingest(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
         files = collect_files(paths)
@@ -139,7 +142,8 @@ class IngestPipeline:
             if not nodes:
                 raise IngestError("Die Datei enthält keinen verwertbaren Text.")
             embeddings = self._embed(document.doc_id, nodes, progress)
-            facts = extract_facts(document) if document.metadata.get("doc_type", CASE_STUDY) == CASE_STUDY else []
+            is_case_study = document.metadata.get("doc_type", CASE_STUDY) == CASE_STUDY
+            facts = extract_facts(document, self.fact_helper) if is_case_study else []
         except IngestError as error:
             return FileResult(path, FAILED, message=str(error))
         except OSError as error:
