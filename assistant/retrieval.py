@@ -14,12 +14,11 @@ from typing import Any, Callable
 from indexing.embedding import LocalEmbedding
 from indexing.keyword import FILTER_COLUMNS, KeywordIndex
 from indexing.language import detect_language
-from indexing.store import ChunkStore, StoredChunk, chunk_version
+from indexing.store import LANGUAGE_PARTITIONS, ChunkStore, StoredChunk, chunk_version
 
 # How many candidates each retriever contributes before fusion.
 CANDIDATES = 40
 RRF_K = 60
-CORPUS_LANGUAGES = ("de", "en")
 _EXAMPLES_QUESTION = re.compile(
     r"\b(beispiele?|examples?|welche (partner|unternehmen|firmen|betriebe)|which (partners|companies|firms))\b",
     re.IGNORECASE,
@@ -123,7 +122,7 @@ class HybridRetriever:
         filters = filters or {}
         # e5 favours passages in the question's own language: with a boost, candidates are drawn from
         # each language separately so that the other language's best passages are there to be boosted.
-        per_language = CORPUS_LANGUAGES if self.cross_lingual_boost else ()
+        per_language = LANGUAGE_PARTITIONS if self.cross_lingual_boost else ()
         live = self.live_versions() if self.live_versions else None
         dense = served(self.dense.search(question, CANDIDATES, filters, per_language), live)
         keyword = self.keyword.search(question, CANDIDATES, filters)

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from llama_index.core.llms import ChatMessage, MessageRole
 
 from indexing.facts import (
-    _QUANTITY, _UNIT_FACTOR, _UNIT_KIND, FIELDS, Candidate, Fact, _scale_factor, candidates, parse_number, same_value,
+    FIELDS, QUANTITY, Candidate, Fact, candidates, parse_number, read_quantity, same_value,
 )
 from indexing.readers.base import ReadDocument
 
@@ -149,7 +149,7 @@ def document_text(document: ReadDocument, max_chars: int = 6000) -> str:
     lines, used, heading = [], 0, None
     for unit in document.units:
         for line in unit.text.splitlines():
-            if not any(m.group("unit") or m.group("currency") for m in _QUANTITY.finditer(line)):
+            if not any(m.group("unit") or m.group("currency") for m in QUANTITY.finditer(line)):
                 continue
             piece = ([f"## {unit.heading}"] if unit.heading and unit.heading != heading else []) + [line.strip()]
             size = sum(len(p) + 1 for p in piece)
@@ -212,19 +212,15 @@ def _read_proposal(proposed: Any, fact_field: str, language: str) -> tuple[float
         return abs(float(proposed)), abs(float(proposed))
     if not isinstance(proposed, str):
         return None
-    match = next((m for m in _QUANTITY.finditer(proposed.replace("−", "-"))), None)
+    match = next((m for m in QUANTITY.finditer(proposed.replace("−", "-"))), None)
     if match is None:
         return None
-    number = parse_number(match.group("whole"), match.group("fraction"), language)
-    unit_word = match.group("unit") or match.group("currency")
-    scale = (match.group("scale") or "").lower()
-    value = number * _scale_factor(scale, bool(match.group("currency")))
-    if unit_word:
-        if _UNIT_KIND[unit_word.lower()] != FIELDS[fact_field][0]:
-            return None  # "912 t" for the energy saved: not this field's figure
-        value *= _UNIT_FACTOR.get(unit_word.lower(), 1.0)
-        return value, None
-    return value, number if not scale else None
+    value, kind = read_quantity(match, language)
+    if kind is None:
+        return value, None if match.group("scale") else value
+    if kind != FIELDS[fact_field][0]:
+        return None  # "912 t" for the energy saved: not this field's figure
+    return value, None
 
 
 def _equal(found: float | None, proposed: float) -> bool:
@@ -233,5 +229,5 @@ def _equal(found: float | None, proposed: float) -> bool:
 
 
 def _written_number(candidate: Candidate, language: str) -> float | None:
-    match = next((m for m in _QUANTITY.finditer(candidate.written)), None)
+    match = next((m for m in QUANTITY.finditer(candidate.written)), None)
     return parse_number(match.group("whole"), match.group("fraction"), language) if match else None

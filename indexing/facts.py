@@ -30,7 +30,7 @@ FIELDS: dict[str, tuple[str, str]] = {
 FRONT_MATTER, TEXT, STAFF = "front-matter", "text", "staff"
 
 _NUMBER = r"(?<![\d.,])(?P<whole>[1-9]\d{0,2}(?:[.,\u202f ]\d{3})+|\d+)(?P<fraction>[.,]\d+)?"
-_QUANTITY = re.compile(
+QUANTITY = re.compile(
     r"(?:(?P<currency>EUR|€)\s?)?" + _NUMBER +
     # "1,25 Mio. €", "€1.18m", "486 T€", "35 k€", "120 Tsd. Euro"
     r"\s*(?P<scale>Mio\.?|Millionen|million|Tsd\.?|(?<=\d)(?:m|mn)(?![\w²³])|T(?=€)|k(?=€|EUR\b))?\s*"
@@ -247,14 +247,11 @@ def candidates(document: ReadDocument) -> list[Candidate]:
         heading_bonus = 0.5 if re.search(_HEADING_CUES, unit.heading, re.IGNORECASE) else 0.0
         previous_end = 0
         flat, sentences = " ".join(text.split()), None  # the unit's sentences, split once when needed
-        for match in _QUANTITY.finditer(text):
+        for match in QUANTITY.finditer(text):
             unit_word = match.group("unit") or match.group("currency")
             if not unit_word:
                 continue
-            kind = _UNIT_KIND[unit_word.lower()]
-            value = parse_number(match.group("whole"), match.group("fraction"), language)
-            value *= _UNIT_FACTOR.get(unit_word.lower(), 1.0)
-            value *= _scale_factor((match.group("scale") or "").lower(), bool(match.group("currency")))
+            value, kind = read_quantity(match, language)
             # "Amortisation (68.400 € − 11.670 €) / 6.200 € | 9,2 Jahre": the cue comes before other numbers.
             wide = _left_context(text, match.start(), 0).lower()
             near = _left_context(text, match.start(), previous_end).lower()
@@ -275,6 +272,15 @@ def candidates(document: ReadDocument) -> list[Candidate]:
                 fact = Fact(document.doc_id, field, round(value, 3), unit.page, unit.heading, passage)
                 found.append(Candidate(field, score, fact, " ".join(match.group(0).split())))
     return found
+
+
+def read_quantity(match: re.Match, language: str) -> tuple[float, str | None]:
+    """A QUANTITY match as a value in its kind's unit (t, MWh, €, years) and that kind; without a unit
+    word the number with its scale, and kind None."""
+    unit_word = (match.group("unit") or match.group("currency") or "").lower()
+    value = parse_number(match.group("whole"), match.group("fraction"), language)
+    value *= _UNIT_FACTOR.get(unit_word, 1.0) * _scale_factor((match.group("scale") or "").lower(), bool(match.group("currency")))
+    return value, _UNIT_KIND[unit_word] if unit_word else None
 
 
 def _scale_factor(scale: str, after_currency: bool) -> float:

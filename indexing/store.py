@@ -246,10 +246,7 @@ class ChunkStore:
         that language's partition and is not passed on to Chroma, so Chroma searches without a filter."""
         if k <= 0:
             return []
-        language, rest = _split_language(where)
-        partitions = [language if language in LANGUAGE_PARTITIONS else OTHER_LANGUAGES] if language else PARTITIONS
-        if language and language not in LANGUAGE_PARTITIONS:
-            rest = where  # the other-languages partition holds several: keep the filter
+        partitions, rest = _search_plan(where)
         found: list[StoredChunk] = []
         for partition in partitions:
             collection = self.partitions[partition]
@@ -266,6 +263,16 @@ class ChunkStore:
                 )
             ]
         return sorted(found, key=lambda chunk: chunk.score, reverse=True)[:k]
+
+
+def _search_plan(where: dict | None) -> tuple[tuple[str, ...], dict | None]:
+    """The partitions a search looks in, and the `where` Chroma still has to apply there."""
+    language, rest = _split_language(where)
+    if language is None:
+        return PARTITIONS, where
+    if language in LANGUAGE_PARTITIONS:
+        return (language,), rest
+    return (OTHER_LANGUAGES,), where  # that partition holds several languages: keep the filter
 
 
 def _split_language(where: dict | None) -> tuple[str | None, dict | None]:

@@ -216,6 +216,13 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60.0) ->
 
 
 @pytest.fixture(scope="session")
+def local_model_data_dir(tmp_path_factory) -> Path:
+    """A data directory for the real local model: its models/ folder is assembled once per test run and
+    the model loaded once per process, whichever test uses it first."""
+    return tmp_path_factory.mktemp("local-data")
+
+
+@pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """`chroma run` from the chromadb package, on a free loopback port, for the whole session."""
     port = free_port()

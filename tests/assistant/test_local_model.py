@@ -13,11 +13,10 @@ from tests.conftest import write_tiny_corpus
 
 
 @pytest.fixture(scope="module")
-def local_service(tmp_path_factory):
+def local_service(tmp_path_factory, local_model_data_dir):
     from assistant.config import Settings
 
-    data_dir = tmp_path_factory.mktemp("local-data")
-    service = Klimawissen(Settings(data_dir=data_dir, answer_backend="local", chunk_size=120, chunk_overlap=20))
+    service = Klimawissen(Settings(data_dir=local_model_data_dir, answer_backend="local", chunk_size=120, chunk_overlap=20))
     assert all(r.ok for r in service.ingest([write_tiny_corpus(tmp_path_factory.mktemp("corpus"))]))
     assert isinstance(service.answerer, GenerativeAnswerer), service.backend_notice
     return service

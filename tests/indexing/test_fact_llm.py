@@ -218,17 +218,14 @@ SMALL_CASE = document([
 ])
 
 
-def test_the_real_local_model_reads_a_small_case_study(tmp_path_factory):
-    """The bundled Qwen2.5 1.5B through llama.cpp (as tests/assistant/test_local_model.py uses it): valid
+def test_the_real_local_model_reads_a_small_case_study(local_model_data_dir):
+    """The bundled Qwen2.5 1.5B through llama.cpp, as the answers use it (the same loaded model): valid
     JSON, and whatever it picks stands in the text with its page."""
-    from assistant.answering import local_model
+    from assistant.answering.local_model import LocalChatModel
+    from assistant.config import Settings
 
-    model = local_model.LocalChatModel(tmp_path_factory.mktemp("fact-model"), threads=2)
-    try:
-        helper = FactHelper(model)
-        facts = by_field(extract_facts(SMALL_CASE, helper))
-    finally:  # 1.9 GB: do not keep a second copy loaded beside the answer tests' one
-        local_model._LOADED.pop((str(model.models_dir.resolve()), model.threads, model.context_tokens), None)
+    helper = FactHelper(LocalChatModel(local_model_data_dir / "models", threads=Settings().llm_threads))
+    facts = by_field(extract_facts(SMALL_CASE, helper))
 
     assert not helper.last.error, helper.last.reply
     assert helper.last.accepted, helper.last.reply
