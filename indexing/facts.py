@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from indexing.readers.base import ReadDocument
-from indexing.sentences import split_sentences
+from indexing.sentences import ABBREVIATIONS, split_sentences
 
 # Field -> (unit kind, label for people). Units: "t" CO2e, "mwh" energy, "eur" money, "years".
 FIELDS: dict[str, tuple[str, str]] = {
@@ -62,15 +62,18 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"jährlich|annual", 0.5),
         (r"vorher|bisher|ausgang|referenzjahr|baseline|before|bilanz|verursacht|ausstoß|emittiert|emitted", -2.0),
         (r"verbleibend|restlich|remaining|footprint|fußabdruck|standort(?:es|s)? (?:gesamt|insgesamt)|site's", -2.0),
+        # A level, not a change: "its emissions were about 5,200 t", "die Emissionen lagen bei 3.268 t".
+        (r"emissions? (?:were|was|are|is|amounted|totall?ed)|emissionen (?:betrugen|betragen|lagen|liegen)", -2.0),
         (r"faktor|factor", -3.0),
     ),
     "energy_saved_mwh_per_year": (
-        (r"zusammen|insgesamt|gesamt|total|energieeinsparung|energy sav", 2.0),
+        (r"zusammen|insgesamt|gesamt|total|energieeinsparung|energy sav|endenergie|final energy", 2.0),
         (r"spar|weniger|einsparung|sinkt|sank|reduz|sav|less|lower|cut|ersetzt|replac", 1.0),
         (r"verbrauch|bedarf|consum|demand|vorher|ausgang|referenz|baseline|erzeugt|liefert|produz|generat", -1.5),
     ),
     "investment_eur": (
-        (r"(wartungs|energie|betriebs|strom|gas|diesel|kraftstoff|heiz)kosten|kosteneinsparung|einnahmen", -3.0),
+        (r"(wartungs|energie|betriebs|strom|gas|diesel|kraftstoff|heiz)kosten|kosteneinsparung|einnahmen"
+         r"|(energy|electricity|power|gas|fuel|heating|operating|running|maintenance) costs?\b|cost sav", -3.0),
         (r"investition|investiert|investment|invested|gesamtkosten|summe|kosten|kostete|kosteten|cost|capex", 2.0),
         (r"gesamtinvest|investition gesamt|total invest|investment in total|gesamtkosten|total cost|project cost"
          r"|projektkosten", 1.5),
@@ -255,9 +258,11 @@ def candidates(document: ReadDocument) -> list[Candidate]:
             # "Amortisation (68.400 € − 11.670 €) / 6.200 € | 9,2 Jahre": the cue comes before other numbers.
             wide = _left_context(text, match.start(), 0).lower()
             near = _left_context(text, match.start(), previous_end).lower()
-            if not re.search(r"[^\W\d_]", near):  # "… liegen bei 72.900 €: 58.300 € für Strom": no words of its own
+            # "… liegen bei 72.900 €: 58.300 € für Strom" has no words of its own, "rund 1 Mio. € (genau
+            # 1.029.000 €)" only says it is exact: both take the words before the previous number.
+            if not re.search(r"[^\W\d_]", re.sub(_EXACTLY, "", near)):
                 near = wide
-            right = text[match.end():match.end() + 25].lower()
+            right = _right_context(text, match.end())
             previous_end = match.end()
             passage = None
             for field, (field_kind, _) in FIELDS.items():
@@ -289,6 +294,29 @@ def _scale_factor(scale: str, after_currency: bool) -> float:
     return _SCALE.get(scale, 1.0)
 
 
+_EXACTLY = r"\b(genau|exakt|exactly|precisely)\b"
+
+
+def _right_context(text: str, position: int) -> str:
+    """The words just after a number, within its table cell or row: in "| 17.500 € |\n| **Gesamt** |"
+    (or a PDF's "17.500 €\nGesamt 94.000 €") the next row's label is about the next number. Other line
+    breaks in a PDF fall inside sentences ("94.000 €\ninvestiert", "80,5 t\nCO₂")."""
+    right = text[position:position + 25]
+    return re.split(r"\||\n\W*(?=(?:Gesamt|Summe|Insgesamt|Total)\b)", right)[0].lower()
+
+
+def _sentence_start(text: str, start: int, position: int) -> int:
+    """Where the sentence holding `position` begins, looking back no further than `start`; "Mio. €" or
+    "ca. 5 t" end no sentence."""
+    end = text.rfind(". ", start, position)
+    while end >= start:
+        word = re.split(r"\s", text[start:end])[-1].lower()
+        if word not in ABBREVIATIONS:
+            return end + 2
+        end = text.rfind(". ", start, end)
+    return start
+
+
 def _left_context(text: str, position: int, previous_end: int) -> str:
     """The words that introduce the number at `position`: back to the previous number, the end of the
     previous sentence, or, in a table or a list, the start of the row or item (a column header says little
@@ -299,8 +327,9 @@ def _left_context(text: str, position: int, previous_end: int) -> str:
     if line.lstrip().startswith(("|", "•", "- ", "* ", "– ")):  # a table row or a list item stands alone
         start = max(start, line_start)
     else:
-        sentence_end = text.rfind(". ", start, position)
-        start = max(start, sentence_end + 2) if sentence_end >= start else start
+        start = max(start, _sentence_start(text, start, position))
+        # A PDF wraps list items: "• Investition: rund 1 Mio. € (genau\n1.029.000 €)" is still that item.
+        start = max(start, text.rfind("•", start, position) + 1)
     return " ".join(text[start:position].split())
 
 

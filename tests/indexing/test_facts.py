@@ -112,3 +112,32 @@ def test_the_project_total_beats_a_part_and_an_earlier_project():
 
 def test_a_metre_is_not_a_million():
     assert "investment_eur" not in facts_of("Die Halle ist 120m lang.")
+
+
+def test_the_total_row_of_a_cost_table_is_the_investment():
+    """The next row's "Gesamt" label belongs to the total, not to the line item above it."""
+    table = "| Maßnahme | Kosten |\n|---|---|\n| Kabine | 76.500 € |\n| Kompressor | 17.500 € |\n| **Gesamt** | **94.000 €** |"
+    assert facts_of(table, heading="Kosten")["investment_eur"] == 94_000
+    pdf_table = ("Maßnahme Investition Zuschuss\nSechs Reinwasserpumpen mit IE5-Motoren und Frequenzumrichtern 690.000 €\n"
+                 "Photovoltaikanlage auf dem Betriebsgelände 224.000 €\nGesamt 1.029.000 €")
+    assert facts_of(pdf_table, heading="Investition")["investment_eur"] == 1_029_000
+
+
+def test_an_exact_figure_after_a_rounded_one_keeps_its_cue_also_across_a_pdf_line_break():
+    found = facts_of("• Vermiedene Emissionen: 296,4 Tonnen CO₂ jährlich\n• Investition: rund 1 Mio. € (genau\n"
+                     "1.029.000 €), davon 241.000 € Zuschuss")
+    assert found["investment_eur"] == 1_029_000
+
+
+def test_energy_costs_are_not_an_investment():
+    found = facts_of("Energy costs fall by €331,200 for electricity and €70,500 for gas. The investment of "
+                     "EUR 2.64m pays back in 5.8 years.", "en")
+    assert found["investment_eur"] == 2_640_000
+
+
+def test_an_emission_level_is_not_a_saving_and_the_net_final_energy_is_the_energy_saving():
+    found = facts_of("Its total energy-related emissions were about 5,200 t CO2e. In total, the project avoids "
+                     "371.4 tonnes CO2e a year.", "en")
+    assert found["co2e_saved_t_per_year"] == pytest.approx(371.4)
+    found = facts_of("Erdgas −2.480 MWh/a, Strom +95 MWh/a, Endenergie netto −2.385 MWh/a.")
+    assert found["energy_saved_mwh_per_year"] == 2_385
