@@ -75,6 +75,14 @@ def test_golden_questions_match_the_corpus(questions):
     assert not problems, "\n".join(problems)
 
 
+def test_the_held_out_questions_match_the_corpus_and_share_nothing_with_the_tuned_set(questions):
+    held_out = load_golden(REPO / "eval" / "golden-holdout")
+    problems = check_against_corpus(held_out, CORPUS_DOCUMENTS)
+    assert not problems, "\n".join(problems)
+    assert not {q.id for q in held_out} & {q.id for q in questions}
+    assert not {q.question for q in held_out} & {q.question for q in questions}
+
+
 # --- the loader's messages ------------------------------------------------------------------------
 
 def record(qid="q-1", **changes) -> dict:
