@@ -322,7 +322,8 @@ def _cmd_eval(args, settings: Settings) -> int:
     from eval.run import markdown_report, run
 
     with tempfile.TemporaryDirectory(prefix="klimawissen-eval-") as workdir:
-        sets = [golden_set("golden (corpus/)", args.corpus, args.questions)]
+        sets = [golden_set(f"{path.stem} ({args.corpus.name}/)", args.corpus, path)
+                for path in args.questions or [Path("eval/golden")]]
         if args.xquad:
             sets += xquad_sets(args.xquad, Path(workdir))
         backends = tuple(b for b in (args.answers or "").split(",") if b)
@@ -398,7 +399,8 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="Retrieval messen: Klimawissen gegen BM25 und Dense-Baseline")
     evaluate.add_argument("--corpus", type=Path, default=Path("corpus/documents"))
-    evaluate.add_argument("--questions", type=Path, default=Path("eval/golden"), help="Fragen (.jsonl oder Ordner)")
+    evaluate.add_argument("--questions", type=Path, action="append",
+                          help="Fragen (.jsonl oder Ordner), mehrfach möglich (Standard: eval/golden)")
     evaluate.add_argument("--xquad", type=Path, help="Ordner mit XQuAD (contexts_de.jsonl, questions_*.jsonl)")
     evaluate.add_argument("--output", type=Path, default=Path("docs"))
     evaluate.add_argument("--answers", help="auch Antworten messen, z. B. extractive,local")

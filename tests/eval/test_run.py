@@ -36,3 +36,20 @@ def test_harness_measures_all_systems_on_any_corpus_and_question_file(tmp_path, 
     report = markdown_report(results, "make eval")
     assert "`make eval`" in report and "BM25 only" in report and "VectorStoreIndex" in report
     assert "gold fact contained" in report
+
+
+def test_the_cli_measures_several_question_files_over_one_index(tmp_path, tiny_corpus, monkeypatch):
+    from assistant.cli import main
+
+    for name, question in (("tuned", "Wie viel Erdgas spart die Großbäckerei?"), ("held-out", "Wo spart die Bäckerei Gas?")):
+        (tmp_path / f"{name}.jsonl").write_text(json.dumps(
+            {"id": f"{name}-001", "question": question, "language": "de", "type": "numeric",
+             "expected": [{"doc_id": "baeckerei-abwaerme", "page": 3, "section": None}], "facts": ["140 MWh"],
+             "follow_up_of": None}, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--corpus", str(tiny_corpus), "--questions", "tuned.jsonl", "--questions", "held-out.jsonl",
+                 "--output", "report"]) == 0
+    results = json.loads((tmp_path / "report" / "evaluation.json").read_text(encoding="utf-8"))
+    names = [f"tuned ({tiny_corpus.name}/)", f"held-out ({tiny_corpus.name}/)"]
+    assert list(results["sets"]) == names
+    assert all(results["sets"][n]["klimawissen (hybrid)"]["questions"] == 1 for n in names)
