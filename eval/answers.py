@@ -8,7 +8,7 @@ import time
 
 from assistant.answering.generative import FALLBACK, evidence
 from assistant.service import Klimawissen
-from assistant.verification import verify_answer
+from assistant.verification import quantities, verify_answer
 from eval.datasets import EvalSet, histories
 from eval.metrics import percentile
 
@@ -30,6 +30,17 @@ def _normalise(text: str) -> str:
 def fact_contained(answer_text: str, facts: tuple[str, ...]) -> bool:
     text = _normalise(answer_text)
     return any(_normalise(fact) in text for fact in facts)
+
+
+def fact_stated(answer_text: str, facts: tuple[str, ...]) -> bool:
+    """The fact as written, or every number of it in any notation with its unit: an English answer from
+    a German page writes "169.8 t" for "169,8 t", and "von 8,5 % auf 4,5 %" is "from 8.5 % to 4.5 %"."""
+    if fact_contained(answer_text, facts):
+        return True
+    said = quantities(answer_text)
+    return any(
+        (wanted := quantities(fact)) and all(any(w.matches(s) for s in said) for w in wanted) for fact in facts
+    )
 
 
 def _claims(answer) -> str:
@@ -54,6 +65,7 @@ def evaluate_answers(service: Klimawissen, eval_set: EvalSet, questions: list) -
         rows.append({
             "answerable": question.type != "unanswerable",
             "fact": fact_contained(answer.text, question.facts),
+            "fact stated": fact_stated(answer.text, question.facts),
             "citations_valid": markers <= {c.number for c in answer.citations},
             "unsupported_sentences": 0 if recheck is None else len(recheck.dropped),
             "sentences": 0 if recheck is None else len(recheck.checks),
@@ -69,6 +81,8 @@ def evaluate_answers(service: Klimawissen, eval_set: EvalSet, questions: list) -
     return {
         "questions": len(rows),
         "gold fact contained": round(sum(r["fact"] for r in answerable) / max(1, len(answerable)), 3),
+        "gold fact stated (numbers in any notation)": round(
+            sum(r["fact stated"] for r in answerable) / max(1, len(answerable)), 3),
         "citation validity": round(sum(r["citations_valid"] for r in rows) / max(1, len(rows)), 3),
         "unsupported sentence rate": round(sum(r["unsupported_sentences"] for r in rows) / max(1, sentences), 3),
         "abstention on unanswerable": round(sum(r["abstained"] for r in unanswerable) / max(1, len(unanswerable)), 3),

@@ -5,7 +5,7 @@ from assistant.answering.generative import evidence
 from assistant.citations import Citation
 from assistant.retrieval import Passage
 from assistant.verification import verify_answer
-from eval.answers import _claims
+from eval.answers import _claims, fact_contained, fact_stated
 
 
 def fact_answer(second_row_value: str) -> Answer:
@@ -31,3 +31,13 @@ def test_other_answers_are_checked_as_written():
     passage = Passage("a::0", "Die Anlage spart 410 MWh im Jahr.", 0.9, {"title": "A"})
     answer = Answer("Wie viel spart A?", "A spart 410 MWh [1]. A spart auch 99 MWh [1].", [Citation(1, passage)], [passage])
     assert len(recheck(answer).dropped) == 1
+
+
+def test_a_gold_fact_is_stated_in_any_number_notation_but_not_as_another_number_or_unit():
+    assert fact_stated("The bakery saves 169.8 t CO2e a year [1].", ("169,8 t",))
+    assert not fact_contained("The bakery saves 169.8 t CO2e a year [1].", ("169,8 t",))
+    assert fact_stated("Evaporation fell from 8.5 % to 4.5 % [2].", ("von 8,5 % auf 4,5 %",))
+    assert not fact_stated("Evaporation fell to 4.5 % [2].", ("von 8,5 % auf 4,5 %",))
+    assert not fact_stated("The bakery saves about 170 t [1].", ("169,8 t",))
+    assert not fact_stated("The bakery saves 169.8 MWh [1].", ("169,8 t",))
+    assert fact_stated("Den Vortrag hielt Teekanne [1].", ("Teekanne",))
