@@ -10,6 +10,7 @@ wins. German and English number notation are both read (1.200,5 / 1,200.5).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,8 +33,8 @@ FRONT_MATTER, TEXT, STAFF = "front-matter", "text", "staff"
 _NUMBER = r"(?<![\d.,])(?P<whole>[1-9]\d{0,2}(?:[.,\u202f ]\d{3})+|\d+)(?P<fraction>[.,]\d+)?"
 QUANTITY = re.compile(
     r"(?:(?P<currency>EUR|€)\s?)?" + _NUMBER +
-    # "1,25 Mio. €", "€1.18m", "486 T€", "35 k€", "120 Tsd. Euro"
-    r"\s*(?P<scale>Mio\.?|Millionen|million|Tsd\.?|(?<=\d)(?:m|mn)(?![\w²³])|T(?=€)|k(?=€|EUR\b))?\s*"
+    # "1,25 Mio. €", "€1.18m", "486 T€", "35 k€", "€212k", "120 Tsd. Euro"
+    r"\s*(?P<scale>Mio\.?|Millionen|million|Tsd\.?|(?<=\d)(?:m|mn)(?![\w²³])|T(?=€)|k(?=€|EUR\b)|(?<=\d)k(?![\w²³]))?\s*"
     # "t" also glued to its gas: "135.3 tCO2e"
     r"(?P<unit>t\b|t(?=CO)|Tonnen|tonnes|tons|kt\b|MWh|GWh|kWh|€|TEUR\b|EUR\b|Euro|Jahren|Jahre|years?\b|Monaten|Monate|months?\b|"
     r"Beschäftigte[n]?|Mitarbeitende[n]?|Mitarbeiter(?:innen)?|Personen|employees|staff|people)?",
@@ -57,7 +58,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "co2e_saved_t_per_year": (
         (r"co2|co₂|thg|emission|treibhaus", 2.0),
         (r"zusammen|insgesamt|gesamt|total|in sum|together|combined|overall|netto|\bnet\b|\bor\b$", 2.0),
-        (r"vermieden|avoided", 1.0),
+        (r"vermeid|vermied|avoid", 1.0),
         (r"spar|weniger|einsparung|sinkt|sank|reduz|sav|less|lower|cut|fall|drop|declin", 1.0),
         (r"jährlich|annual", 0.5),
         (r"vorher|bisher|ausgang|referenzjahr|baseline|before|bilanz|verursacht|ausstoß|emittiert|emitted", -2.0),
@@ -250,6 +251,7 @@ def candidates(document: ReadDocument) -> list[Candidate]:
         heading_bonus = 0.5 if re.search(_HEADING_CUES, unit.heading, re.IGNORECASE) else 0.0
         previous_end = 0
         flat, sentences = " ".join(text.split()), None  # the unit's sentences, split once when needed
+        earlier: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (value, score) so far, per field
         for match in QUANTITY.finditer(text):
             unit_word = match.group("unit") or match.group("currency")
             if not unit_word:
@@ -259,8 +261,9 @@ def candidates(document: ReadDocument) -> list[Candidate]:
             wide = _left_context(text, match.start(), 0).lower()
             near = _left_context(text, match.start(), previous_end).lower()
             # "… liegen bei 72.900 €: 58.300 € für Strom" has no words of its own, "rund 1 Mio. € (genau
-            # 1.029.000 €)" only says it is exact: both take the words before the previous number.
-            if not re.search(r"[^\W\d_]", re.sub(_EXACTLY, "", near)):
+            # 1.029.000 €)" only says it is exact, "… 2,410 MWh a year and 854.9 t" only joins: these take
+            # the words before the previous number.
+            if not re.search(r"[^\W\d_]", re.sub(_EXACTLY + "|" + _CONNECTORS, "", near)):
                 near = wide
             right = _right_context(text, match.end())
             previous_end = match.end()
@@ -270,7 +273,8 @@ def candidates(document: ReadDocument) -> list[Candidate]:
                     continue
                 score = _score(field, wide if field == "payback_years" else near, right, unit.heading.lower())
                 if score > 0:
-                    score += heading_bonus
+                    score += heading_bonus + (TOTAL_BONUS if field in _SUMMED_FIELDS and _sums_up(value, earlier[field]) else 0.0)
+                earlier[field].append((value, score))
                 if passage is None:
                     sentences = split_sentences(flat) if sentences is None else sentences
                     passage = _sentence_at(flat, _flat_position(text, match.start()), sentences)
@@ -279,12 +283,40 @@ def candidates(document: ReadDocument) -> list[Candidate]:
     return found
 
 
+# A figure that is the sum of the figures of its field just before it ("Der Kälteteil kostete 698.000 €,
+# die Photovoltaik 426.000 €; … 1,124 Mio. €", a table's total column) is the total, not one of its parts.
+TOTAL_BONUS = 1.5
+# Not funding: a cost table under "Investition und Förderung" would add up to a grant by its heading.
+_SUMMED_FIELDS = ("co2e_saved_t_per_year", "energy_saved_mwh_per_year", "investment_eur")
+_MAX_PARTS = 6
+
+
+def _sums_up(value: float, earlier: list[tuple[float, float]]) -> bool:
+    """Is `value` the sum of the last two or more `earlier` (value, score) figures, none of which the
+    rules rate as another figure (score < 0) and one of which they would take for this field on its own
+    (score > 0)? Grants that add up are no investment."""
+    total, fits = 0.0, False
+    for count, (part, score) in enumerate(reversed(earlier[-_MAX_PARTS:]), 1):
+        if score < 0:
+            return False
+        total, fits = total + part, fits or score > 0
+        if count >= 2 and fits and value > 0 and abs(total - value) <= 0.005 * value:
+            return True
+    return False
+
+
 def read_quantity(match: re.Match, language: str) -> tuple[float, str | None]:
     """A QUANTITY match as a value in its kind's unit (t, MWh, €, years) and that kind; without a unit
     word the number with its scale, and kind None."""
     unit_word = (match.group("unit") or match.group("currency") or "").lower()
-    value = parse_number(match.group("whole"), match.group("fraction"), language)
-    value *= _UNIT_FACTOR.get(unit_word, 1.0) * _scale_factor((match.group("scale") or "").lower(), bool(match.group("currency")))
+    scale = (match.group("scale") or "").lower()
+    whole, fraction = match.group("whole"), match.group("fraction")
+    if scale and not fraction and re.fullmatch(r"\d{1,3}[.,]\d{3}", whole):
+        whole, fraction = whole[:-4], "." + whole[-3:]  # "1,124 Mio. €", "EUR 1.125m": a decimal, not thousands
+        value = parse_number(whole, fraction, "en")
+    else:
+        value = parse_number(whole, fraction, language)
+    value *= _UNIT_FACTOR.get(unit_word, 1.0) * _scale_factor(scale, bool(match.group("currency")))
     return value, _UNIT_KIND[unit_word] if unit_word else None
 
 
@@ -295,6 +327,8 @@ def _scale_factor(scale: str, after_currency: bool) -> float:
 
 
 _EXACTLY = r"\b(genau|exakt|exactly|precisely)\b"
+# "saves 2,410 MWh a year and 854.9 t CO2e": the second figure shares the first one's words.
+_CONNECTORS = r"\b(und|and|sowie|as well as|plus|a year|per year|pro jahr|im jahr|jährlich|annually)\b"
 
 
 def _right_context(text: str, position: int) -> str:
@@ -346,14 +380,22 @@ def _score(field: str, left: str, right: str, heading: str) -> float:
         score -= 0.5  # "about €0.74m" when the table says EUR 735,000: the exact figure wins
     if field == "payback_years" and re.search(r"^\W*(amortisiert|refinanziert|bezahlt gemacht|zurückverdient)", right):
         score += 3.0  # German puts the verb last: "… nach 30 Monaten amortisiert"
-    if field == "investment_eur" and re.search(r"^\W*(investiert|invested|in total|insgesamt|gesamt)\b", right):
+    if field == "investment_eur" and re.search(r"^\W*(investiert|invested|investition|investment|in total|insgesamt|gesamt)\b", right):
         score += 1.5
+    # "742,5 T€ Investition · 297 T€ Zuschuss", "EUR 615.5k in grants", "cost EUR 14,050 less": named after.
+    if re.search(r"^\W*(in )?(zuschuss|zuschüsse|förder|grants?\b|funding|subsid)", right):
+        if field == "investment_eur":
+            return 0.0
+        if field == "funding_eur":
+            score += 2.0
+    if field == "investment_eur" and re.search(r"^\W*(less|weniger|lower|günstiger)\b", right):
+        return 0.0
     if field in _SAVINGS_FIELDS:
         if re.search(r"[−–-]\s*$|=\s*$", left):
             score += 2.5
         if re.search(r"^\s*(co2e?\s*)?(aus|from|für|for|durch|by)\b", right):
             score -= 1.0
-        if re.search(r"pro jahr|im jahr|per year|a year|/a\b", right):
+        if re.search(r"pro jahr|im jahr|per year|a year|/a\b|jährlich|annually|yearly|per annum", right):
             score += 0.5
     for pattern, weight in _CUES[field]:
         if re.search(pattern, left):
