@@ -1,7 +1,7 @@
 """Follow-up questions: turn "Und wie lange hat sich das amortisiert?" into a query retrieval can use.
 
 Without an LLM, a rule decides: a short question that starts like a continuation or leans on a
-pronoun ("das", "dafür", "it", "they") is read together with the previous question.
+pronoun ("das", "dafür", "sie", "it", "they") is read together with the previous question.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ _ANAPHORA = re.compile(
     r"|\b(das|es)\s+\w+\s*\?\s*$",
     re.IGNORECASE,
 )
+# Lower-case "sie" is "they"/"she" (a polite "Sie" is capitalised); "das Ganze" is the whole project.
+_BACK_REFERENCE = re.compile(r"\bsie\b|\b[Dd]as Ganze\b")
 MAX_FOLLOW_UP_WORDS = 14
 
 
@@ -25,7 +27,7 @@ def is_follow_up(question: str) -> bool:
     words = question.split()
     if not words or len(words) > MAX_FOLLOW_UP_WORDS:
         return False
-    return bool(_CONTINUATION.search(question) or _ANAPHORA.search(question))
+    return any(pattern.search(question) for pattern in (_CONTINUATION, _ANAPHORA, _BACK_REFERENCE))
 
 
 def standalone_query(question: str, previous_queries: list[str]) -> str:

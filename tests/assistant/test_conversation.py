@@ -6,7 +6,7 @@ from assistant.conversation import is_follow_up, standalone_query
 @pytest.mark.parametrize(
     "question",
     ["Und wie lange hat sich das amortisiert?", "Welche Förderung gab es dafür?", "What did it cost?",
-     "And how many vans did they buy?"],
+     "And how many vans did they buy?", "Wie viel hat sie investiert?", "Wie lange hat das Ganze gedauert?"],
 )
 def test_follow_ups_are_read_with_the_previous_question(question):
     previous = "Wie hat die Hirschberg-Klinik ihre Heizung optimiert?"
@@ -16,7 +16,8 @@ def test_follow_ups_are_read_with_the_previous_question(question):
 
 @pytest.mark.parametrize(
     "question",
-    ["Welche Förderung gibt es für Druckluft?", "Wie viel CO2 spart die Bäckerei Conradi pro Jahr?"],
+    ["Welche Förderung gibt es für Druckluft?", "Wie viel CO2 spart die Bäckerei Conradi pro Jahr?",
+     "Welche Förderung können Sie für eine Wärmepumpe beantragen?"],
 )
 def test_self_contained_questions_stay_as_they_are(question):
     assert not is_follow_up(question)
