@@ -273,7 +273,8 @@ def candidates(document: ReadDocument) -> list[Candidate]:
                     continue
                 score = _score(field, wide if field == "payback_years" else near, right, unit.heading.lower())
                 if score > 0:
-                    score += heading_bonus + (TOTAL_BONUS if field in _SUMMED_FIELDS and _sums_up(value, earlier[field]) else 0.0)
+                    adds_up = field in _SUMMED_FIELDS and _sums_up(value, earlier[field])
+                    score += heading_bonus + (TOTAL_BONUS if adds_up else 0.0)
                 earlier[field].append((value, score))
                 if passage is None:
                     sentences = split_sentences(flat) if sentences is None else sentences
