@@ -35,6 +35,8 @@ QUANTITY = re.compile(
     r"(?:(?P<currency>EUR|€)\s?)?" + _NUMBER +
     # "1,25 Mio. €", "€1.18m", "486 T€", "35 k€", "€212k", "120 Tsd. Euro"
     r"\s*(?P<scale>Mio\.?|Millionen|million|Tsd\.?|(?<=\d)(?:m|mn)(?![\w²³])|T(?=€)|k(?=€|EUR\b)|(?<=\d)k(?![\w²³]))?\s*"
+    # After "EUR 1.68 million" a currency starts the next amount ("Total EUR 1.68 million €585k").
+    r"(?(currency)(?!€|EUR\b|Euro|TEUR\b))"
     # "t" also glued to its gas: "135.3 tCO2e"
     r"(?P<unit>t\b|t(?=CO)|Tonnen|tonnes|tons|kt\b|MWh|GWh|kWh|€|TEUR\b|EUR\b|Euro|Jahren|Jahre|years?\b|Monaten|Monate|months?\b|"
     r"Beschäftigte[n]?|Mitarbeitende[n]?|Mitarbeiter(?:innen)?|Personen|employees|staff|people)?",
@@ -59,12 +61,13 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"co2|co₂|thg|emission|treibhaus", 2.0),
         (r"zusammen|insgesamt|gesamt|total|in sum|together|combined|overall|netto|\bnet\b|\bor\b$", 2.0),
         (r"vermeid|vermied|avoid", 1.0),
-        (r"spar|weniger|einsparung|sinkt|sank|reduz|sav|less|lower|cut|fall|drop|declin", 1.0),
+        (r"spar|weniger|einsparung|sinkt|sank|reduz|sav|less|lower|cut|fall|drop|declin|verbesser|improv", 1.0),
+        (r"\b(um|by)$", 1.5),  # "verbessert sich um 128,2 t", "reduced by 96 t": a change
         (r"jährlich|annual", 0.5),
         (r"vorher|bisher|ausgang|referenzjahr|baseline|before|bilanz|verursacht|ausstoß|emittiert|emitted", -2.0),
         (r"verbleibend|restlich|remaining|footprint|fußabdruck|standort(?:es|s)? (?:gesamt|insgesamt)|site's", -2.0),
-        # A level, not a change: "its emissions were about 5,200 t", "die Emissionen lagen bei 3.268 t".
-        (r"emissions? (?:were|was|are|is|amounted|totall?ed)|emissionen (?:betrugen|betragen|lagen|liegen)", -2.0),
+        # A level, not a change: "its emissions were about 5,200 t", "die Emissionen des Betriebs lagen bei".
+        (r"emission\w* (?:\w+ ){0,3}(?:were|was|are|is|amounted|totall?ed|betrugen|betragen|lagen|liegen)\b", -2.0),
         (r"faktor|factor", -3.0),
     ),
     "energy_saved_mwh_per_year": (
@@ -74,12 +77,14 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     "investment_eur": (
         (r"(wartungs|energie|betriebs|strom|gas|diesel|kraftstoff|heiz)kosten|kosteneinsparung|einnahmen"
-         r"|(energy|electricity|power|gas|fuel|heating|operating|running|maintenance) costs?\b|cost sav", -3.0),
+         r"|(energy|electricity|power|gas|fuel|heating|operating|running|maintenance) costs?\b|cost sav"
+         r"|\b[mkg]wh\b", -3.0),  # "at EUR 155 per MWh costs EUR 65,100", "712 MWh 149.520 €": energy bills
         (r"investition|investiert|investment|invested|gesamtkosten|summe|kosten|kostete|kosteten|cost|capex", 2.0),
         (r"gesamtinvest|investition gesamt|total invest|investment in total|gesamtkosten|total cost|project cost"
          r"|projektkosten", 1.5),
         (r"summe|gesamt|insgesamt|total|zusammen", 1.0),
-        (r"förder|zuschuss|gefördert|funding|grant|subsid|eigenanteil|own share|einspar|spar|saving"
+        (r"förder|zuschuss|zuschüsse|gefördert|funding|grant|subsid|eigenanteil|own share|einspar|spar|saving"
+         r"|nettoinvest|net of|\bnet investment"
          r"|pro jahr|/a\b|per year|jährlich|miete|umsatz|einnahmen|überschuss", -3.0),
     ),
     "funding_eur": (
@@ -246,12 +251,13 @@ def candidates(document: ReadDocument) -> list[Candidate]:
     in the order of the text."""
     language = str(document.metadata.get("language", "de"))
     found: list[Candidate] = []
+    # (value, score) so far, per field, across units: a cost table may run on over a page break.
+    earlier: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for unit in document.units:
         text = unit.text
         heading_bonus = 0.5 if re.search(_HEADING_CUES, unit.heading, re.IGNORECASE) else 0.0
         previous_end = 0
         flat, sentences = " ".join(text.split()), None  # the unit's sentences, split once when needed
-        earlier: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (value, score) so far, per field
         for match in QUANTITY.finditer(text):
             unit_word = match.group("unit") or match.group("currency")
             if not unit_word:
@@ -273,7 +279,7 @@ def candidates(document: ReadDocument) -> list[Candidate]:
                     continue
                 score = _score(field, wide if field == "payback_years" else near, right, unit.heading.lower())
                 if score > 0:
-                    adds_up = field in _SUMMED_FIELDS and _sums_up(value, earlier[field])
+                    adds_up = field in _SUMMED_FIELDS and _sums_up(value, earlier[field], field in _SAVINGS_FIELDS)
                     score += heading_bonus + (TOTAL_BONUS if adds_up else 0.0)
                 earlier[field].append((value, score))
                 if passage is None:
@@ -292,11 +298,12 @@ _SUMMED_FIELDS = ("co2e_saved_t_per_year", "energy_saved_mwh_per_year", "investm
 _MAX_PARTS = 6
 
 
-def _sums_up(value: float, earlier: list[tuple[float, float]]) -> bool:
+def _sums_up(value: float, earlier: list[tuple[float, float]], part_must_fit: bool) -> bool:
     """Is `value` the sum of the last two or more `earlier` (value, score) figures, none of which the
-    rules rate as another figure (score < 0) and one of which they would take for this field on its own
-    (score > 0)? Grants that add up are no investment."""
-    total, fits = 0.0, False
+    rules rate as another figure (score < 0; grants that add up are no investment)? With
+    `part_must_fit`, one of the parts must be a figure the rules would take on its own (score > 0):
+    a site's consumption table adds up too."""
+    total, fits = 0.0, not part_must_fit
     for count, (part, score) in enumerate(reversed(earlier[-_MAX_PARTS:]), 1):
         if score < 0:
             return False
@@ -383,18 +390,26 @@ def _score(field: str, left: str, right: str, heading: str) -> float:
         score += 3.0  # German puts the verb last: "… nach 30 Monaten amortisiert"
     if field == "investment_eur" and re.search(r"^\W*(investiert|invested|investition|investment|in total|insgesamt|gesamt)\b", right):
         score += 1.5
-    # "742,5 T€ Investition · 297 T€ Zuschuss", "EUR 615.5k in grants", "cost EUR 14,050 less": named after.
+    # "742,5 T€ Investition · 297 T€ Zuschuss", "EUR 615.5k in grants": named after the number.
     if re.search(r"^\W*(in )?(zuschuss|zuschüsse|förder|grants?\b|funding|subsid)", right):
         if field == "investment_eur":
             return 0.0
         if field == "funding_eur":
             score += 2.0
-    if field == "investment_eur" and re.search(r"^\W*(less|weniger|lower|günstiger)\b", right):
+    # "cost EUR 14,050 less", "EUR 14,000 each", "€145.5k remained after the grant": not the project's cost.
+    if field == "investment_eur" and re.search(
+            r"^\W*(less|weniger|lower|günstiger|each|je\b|pro (stück|fahrzeug|gerät)|per (car|vehicle|unit|piece)"
+            r"|remain|verbl[ie]|übrig)", right):
         return 0.0
     if field in _SAVINGS_FIELDS:
         if re.search(r"[−–-]\s*$|=\s*$", left):
             score += 2.5
-        if re.search(r"^\s*(co2e?\s*)?(aus|from|für|for|durch|by)\b", right):
+        # "fallen von 1.420 t auf rund 940 t": both are levels, the saving is their difference.
+        if re.search(r"\b(von|from)\s*$", left) and re.search(r"^\s*(t|mwh)?\s*(co2e?|co₂e?)?\s*(auf|to)\b", right):
+            return 0.0
+        if re.search(r"\b(von|from)\b[^.]*\b(auf|to)\s+(rund|etwa|ca\.|about|around)?\s*$", left):
+            return 0.0
+        if re.search(r"^\s*((co2|co₂)e?\s*)?(aus|from|für|for|durch|by)\b", right):
             score -= 1.0
         if re.search(r"pro jahr|im jahr|per year|a year|/a\b|jährlich|annually|yearly|per annum", right):
             score += 0.5
@@ -407,6 +422,8 @@ def _score(field: str, left: str, right: str, heading: str) -> float:
         return 0.0
     if field == "co2e_saved_t_per_year" and re.search(r"^\s*(co2e?|co₂e?)?\s*(/|per|pro|je)\s*(mwh|kwh|gwh)", right):
         return 0.0  # an emission factor (0,380 t/MWh), not a saving
+    if field == "co2e_saved_t_per_year" and re.search(r"^[,;]?\s*(strom|erdgas|gas|heizöl|diesel|electricity|natural gas)\b", right):
+        return 0.0  # a list of factors: "(Erdgas 0,201 t, Strom 0,380 t CO2e je MWh)"
     return score
 
 

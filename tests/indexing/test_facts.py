@@ -94,6 +94,17 @@ def facts_of(text: str, language: str = "de", heading: str = "") -> dict:
     ("In short: EUR 2.87m invested · EUR 615.5k in grants", "en", "investment_eur", 2_870_000),
     ("Das vermeidet 260,3 t CO2e jährlich.", "de", "co2e_saved_t_per_year", 260.3),
     ("In total the plant saves 2,410 MWh a year and 854.9 t CO2e.", "en", "co2e_saved_t_per_year", 854.9),
+    ("| **Total** | **EUR 1.06m** |\nAgainst the extra cost of an electric car – about EUR 14,000 each – it paid off.",
+     "en", "investment_eur", 1_060_000),
+    ("Of the €184.5k invested, €145.5k remained after the grant.", "en", "investment_eur", 184_500),
+    ("The extra electricity at EUR 155 per MWh costs EUR 65,100. The dryers cost EUR 1.68m.", "en",
+     "investment_eur", 1_680_000),
+    ("Die Nettoinvestition nach Zuschüssen beträgt 497.100 €. Investiert wurden 562.000 €.", "de",
+     "investment_eur", 562_000),
+    ("Die Betriebsemissionen fallen von 1.420 t auf rund 940 t CO2e. Damit vermeidet die Halle 479,6 t CO2e.",
+     "de", "co2e_saved_t_per_year", 479.6),
+    ("Die Klimabilanz verbessert sich um 128,2 t CO2e im Jahr (Erdgas 0,201 t, Strom 0,380 t CO2e je MWh).",
+     "de", "co2e_saved_t_per_year", 128.2),
 ])
 def test_notations_partners_write_in(text, language, field, expected):
     assert facts_of(text, language)[field] == pytest.approx(expected)
@@ -161,3 +172,18 @@ def test_a_figure_that_adds_up_the_parts_before_it_is_the_total():
     found = facts_of("Die Investition betrug 880.000 €. Gefördert wurde mit 196.000 € von der KfW und 48.000 € "
                      "vom BAFA, zusammen 244.000 €.")
     assert found["investment_eur"] == 880_000
+
+
+def test_a_currency_after_an_amount_starts_the_next_amount():
+    from indexing.facts import QUANTITY, read_quantity
+
+    amounts = [read_quantity(m, "en") for m in QUANTITY.finditer("Total EUR 1.68 million €585k")]
+    assert amounts == [(pytest.approx(1_680_000), "eur"), (585_000, "eur")]
+
+
+def test_a_cost_table_that_runs_on_over_a_page_break_still_adds_up():
+    pages = [TextUnit("Gewerk Investition\nKälteanlage (Ammoniak, Glykolkreis) 2.380.000 €\nAbwärmenutzung "
+                      "410.000 €\nLED-Hallenbeleuchtung 236.000 €", page=3, heading="Kosten und Finanzierung"),
+             TextUnit("Planung, MSR-Technik 164.000 €\nGesamt 3.190.000 €", page=4, heading="Kosten und Finanzierung")]
+    facts = {fact.field: fact.value for fact in extract_from_text(document(pages))}
+    assert facts["investment_eur"] == 3_190_000
