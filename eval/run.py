@@ -186,6 +186,9 @@ def markdown_report(results: dict, command: str) -> str:
     for name, (_, which) in FACT_SETS.items():
         if results.get(name, {}).get("documents"):
             lines += facts_section(results[name], which)
+    if any(results.get(name, {}).get("documents") for name in FACT_SETS):
+        lines += ["The rules alone. With the chat model as a helper (`facts_llm = true`; minutes per set, so not",
+                  "run here): docs/evaluation-facts-llm.md.", ""]
     if results.get("answers"):
         lines += ["## Answers (fixed sample of the golden set)", ""]
         backends = list(results["answers"])
