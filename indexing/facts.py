@@ -320,8 +320,7 @@ def read_quantity(match: re.Match, language: str) -> tuple[float, str | None]:
     scale = (match.group("scale") or "").lower()
     whole, fraction = match.group("whole"), match.group("fraction")
     if scale and not fraction and re.fullmatch(r"\d{1,3}[.,]\d{3}", whole):
-        whole, fraction = whole[:-4], "." + whole[-3:]  # "1,124 Mio. €", "EUR 1.125m": a decimal, not thousands
-        value = parse_number(whole, fraction, "en")
+        value = float(f"{whole[:-4]}.{whole[-3:]}")  # "1,124 Mio. €", "EUR 1.125m": a decimal, not thousands
     else:
         value = parse_number(whole, fraction, language)
     value *= _UNIT_FACTOR.get(unit_word, 1.0) * _scale_factor(scale, bool(match.group("currency")))

@@ -43,7 +43,7 @@ ADDED, UPDATED, UNCHANGED, FAILED = "added", "updated", "unchanged", "failed"
 CASE_STUDY = "case-study"
 
 # Bump when readers or splitting change what a file turns into: every file is then processed again.
-PIPELINE_VERSION = 6  # 6: facts read table totals, exact figures, final energy; 5: more notations
+PIPELINE_VERSION = 6  # 6: fact rules from four blind sets (totals, scales, named amounts); 5: more notations
 
 # Test hook, used by tests/indexing/test_crash_safety.py: with KLIMAWISSEN_TEST_STOP_AT="chunks-written:2"
 # the process stops itself (SIGSTOP) the 2nd time a document write reaches that stage ("begun",
