@@ -80,7 +80,8 @@ def abstention_report(ids: list[str], relevance: list[float], answerable: list[b
 
 def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print, answer_backends: tuple[str, ...] = (),
         answer_sample: tuple[int, int] = (40, 10)) -> dict:
-    """Retrieval metrics for every set; answer metrics per backend on a fixed sample of the first set."""
+    """Retrieval metrics for every set; answer metrics per backend on a fixed sample of each question set
+    over documents (XQuAD: the gold span in answers, with the first set)."""
     results: dict = {"machine": f"{platform.machine()}, {platform.python_version()}", "sets": {}, "answers": {}}
     services: dict[Path, tuple] = {}
     for eval_set in sets:
@@ -103,17 +104,18 @@ def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print, answ
         for name, (folder, _) in FACT_SETS.items():
             if folder.is_dir():
                 results[name] = evaluate_fact_extraction(folder)
-    if answer_backends and sets:
-        service, _ = services[sets[0].corpus_dir]
-        questions = sample(sets[0], *answer_sample)
-        span_sets = [s for s in sets[1:] if s.name == "xquad-de-de"]
+    span_sets = [s for s in sets if s.name == "xquad-de-de"]
+    for answer_set in [s for s in sets if not s.name.startswith("xquad")] if answer_backends else []:
+        service, _ = services[answer_set.corpus_dir]
+        questions = sample(answer_set, *answer_sample)
+        results["answers"][answer_set.name] = {}
         for backend in answer_backends:
-            progress(f"{sets[0].name}: answers with {backend} on {len(questions)} questions …")
+            progress(f"{answer_set.name}: answers with {backend} on {len(questions)} questions …")
             answering = service.variant(answer_backend=backend, top_k=base.top_k)
-            report = evaluate_answers(answering, sets[0], questions)
+            report = evaluate_answers(answering, answer_set, questions)
             report["backend actually used"] = "extractive (stand-in)" if answering.backend_notice else backend
-            results["answers"][backend] = report
-            for span_set in span_sets:  # XQuAD: is the gold answer span in the answer?
+            results["answers"][answer_set.name][backend] = report
+            for span_set in span_sets if answer_set is sets[0] else []:  # XQuAD: is the gold span in the answer?
                 span_service, _ = services[span_set.corpus_dir]
                 span_questions = sample(span_set, XQUAD_ANSWER_SAMPLE, 0)
                 progress(f"{span_set.name}: answers with {backend} on {len(span_questions)} questions …")
@@ -189,12 +191,12 @@ def markdown_report(results: dict, command: str) -> str:
     if any(results.get(name, {}).get("documents") for name in FACT_SETS):
         lines += ["The rules alone. With the chat model as a helper (`facts_llm = true`; minutes per set, so not",
                   "run here): docs/evaluation-facts-llm.md.", ""]
-    if results.get("answers"):
-        lines += ["## Answers (fixed sample of the golden set)", ""]
-        backends = list(results["answers"])
-        keys = [k for k in next(iter(results["answers"].values())) if k != "backend actually used"]
+    for set_name, by_backend in results.get("answers", {}).items():
+        lines += [f"## Answers (fixed sample of {set_name})", ""]
+        backends = list(by_backend)
+        keys = [k for k in next(iter(by_backend.values())) if k != "backend actually used"]
         lines += ["| metric | " + " | ".join(backends) + " |", "|---|" + "---|" * len(backends)]
         for key in keys + ["backend actually used"]:
-            lines.append(f"| {key} | " + " | ".join(str(results["answers"][b][key]) for b in backends) + " |")
+            lines.append(f"| {key} | " + " | ".join(str(by_backend[b].get(key, "–")) for b in backends) + " |")
         lines.append("")
     return "\n".join(lines)

@@ -272,23 +272,33 @@ def indexed_corpus(tmp_path_factory) -> Path:
 # --- a fake OpenAI-compatible chat server on loopback ---------------------------------------------
 
 class FakeChatServer:
-    """Speaks POST /v1/chat/completions over real HTTP; replies from a script, records every request."""
+    """Speaks POST /v1/chat/completions over real HTTP; replies from a script, records every request.
+    The question whether the sources answer (assistant/answering/answerability.py) is recorded apart, in
+    `checks`, and answered from `check_replies` ("Ja" when none is scripted)."""
 
     def __init__(self):
         import json
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+        from assistant.answering.answerability import QUESTION
+
         self.requests: list[dict] = []
         self.replies: list[str] = []
+        self.checks: list[dict] = []
+        self.check_replies: list[str] = []
         self.streamed = 0  # replies sent as a stream of server-sent events
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append(body)
-                reply = server.replies.pop(0) if server.replies else "Keine Antwort vorbereitet."
+                if body["messages"][-1]["content"].endswith(tuple(QUESTION.values())):
+                    server.checks.append(body)
+                    reply = server.check_replies.pop(0) if server.check_replies else "Ja"
+                else:
+                    server.requests.append(body)
+                    reply = server.replies.pop(0) if server.replies else "Keine Antwort vorbereitet."
                 if body.get("stream"):
                     self._stream(body, reply)
                     return

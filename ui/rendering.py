@@ -41,6 +41,8 @@ STATUS_TEXTS = {
             "fallback": "die erzeugte Antwort war nicht belegt, gezeigt wird ein Auszug aus den Quellen",
             "busy": "das Sprachmodell ist gerade ausgelastet, gezeigt wird ein Auszug aus den Quellen",
             "failed": "das Sprachmodell hat nicht geantwortet, gezeigt wird ein Auszug aus den Quellen",
+            "not in sources": "Das Sprachmodell hat die gefundenen Quellen gelesen: sie beantworten diese Frage "
+                              "nicht. Die nächstliegenden stehen unten zum Nachlesen.",
         },
         "stages": {"draft": "Vorab ein Auszug aus den Quellen – das Sprachmodell formuliert die Antwort …",
                    "generating": "Das Sprachmodell schreibt … (noch nicht geprüft)"},
@@ -55,6 +57,8 @@ STATUS_TEXTS = {
             "fallback": "the generated answer was not backed by the sources, an excerpt is shown instead",
             "busy": "the language model is busy, an excerpt from the sources is shown instead",
             "failed": "the language model did not answer, an excerpt from the sources is shown instead",
+            "not in sources": "The language model read the sources found: they do not answer this question. "
+                              "The closest ones are below to check.",
         },
         "stages": {"draft": "First an excerpt from the sources – the language model is writing the answer …",
                    "generating": "The language model is writing … (not checked yet)"},
@@ -68,7 +72,7 @@ def answer_status(answer: Answer, language: str = "de") -> str:
     if not answer.final:
         return words["stages"][answer.stage]
     if answer.abstained:
-        return words["nothing"]
+        return words["checks"]["not in sources"] if answer.check == "not in sources" else words["nothing"]
     label = words["backends"].get(answer.backend, answer.backend)
     check = words["checks"].get(answer.check)
     removed = f" ({len(answer.dropped)} {words['sentences']})" if answer.check == "corrected" else ""

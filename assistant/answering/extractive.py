@@ -16,6 +16,7 @@ from assistant.answering.base import Answer
 from assistant.citations import number_passages
 from assistant.retrieval import Passage
 from indexing.keyword import analyse
+from indexing.language import detect_language
 from indexing.sentences import split_sentences
 
 # Headings and table fragments are no answer on their own.
@@ -33,6 +34,10 @@ _ASKS_QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _ASKS_TIME = re.compile(r"\b(wann|seit wann|bis wann|in welchem jahr|when|which year|what year|since when)\b", re.IGNORECASE)
+_NOTHING_FOUND = {
+    "de": ("In den Dokumenten wurde dazu nichts gefunden.", "Am nächsten kommen"),
+    "en": ("The documents do not answer this.", "Closest topics"),
+}
 _HAS_NUMBER = re.compile(r"\d")
 _HAS_TIME = re.compile(
     r"\b(1[89]\d\d|20\d\d|januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|"
@@ -66,12 +71,17 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
 
     def nothing_found(self, question: str, passages: list[Passage]) -> Answer:
-        """Say plainly that the documents do not answer this, and name the nearest topics they do cover."""
-        titles = list(dict.fromkeys(passage.title for passage in passages))[:3]
-        text = "In den Dokumenten wurde dazu nichts gefunden."
-        if titles:
-            text += " Am nächsten kommen: " + "; ".join(titles) + "."
-        return Answer(question, text, [], passages, abstained=True)
+        """Say plainly that the documents do not answer this, and name the nearest topics they do cover,
+        each with its best passage as a source, so a reader can check the "no" as any other answer."""
+        best_of_title: dict[str, Passage] = {}
+        for passage in passages:
+            best_of_title.setdefault(passage.title, passage)
+        nearest = list(best_of_title.values())[:3]
+        citations = number_passages(nearest)
+        nothing, closest = _NOTHING_FOUND.get(detect_language(question), _NOTHING_FOUND["de"])
+        topics = "; ".join(f"{p.title} [{citations[p.chunk_id].number}]" for p in nearest)
+        text = nothing + (f" {closest}: {topics}." if nearest else "")
+        return Answer(question, text, list(citations.values()), passages, abstained=True)
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[Answer]:
         """The same interface as the generating answerers; an extractive answer is final at once."""

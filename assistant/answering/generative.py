@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 from typing import Iterator
 
+from assistant.answering.answerability import sources_answer
 from assistant.answering.base import Answer
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.local_model import LocalModelBusy
@@ -20,6 +21,8 @@ from assistant.verification import verify_answer
 from indexing.language import detect_language
 
 VERIFIED, CORRECTED, FALLBACK = "verified", "corrected", "fallback"
+# The model read the sources and said they do not answer the question: "nothing found" is shown.
+NOT_IN_SOURCES = "not in sources"
 # The model could not answer now: too many answers waiting ("busy"), or the server failed ("failed").
 BUSY, FAILED = "busy", "failed"
 
@@ -33,12 +36,14 @@ def evidence(passage: Passage) -> str:
 
 class GenerativeAnswerer:
     def __init__(self, llm, backend: str, fallback: ExtractiveAnswerer, max_context_chars: int = 3000,
-                 min_supported_share: float = 0.5):
+                 min_supported_share: float = 0.5, sources_check_margin: float | None = None):
         self.llm = llm
         self.backend = backend
         self.fallback = fallback
         self.max_context_chars = max_context_chars
         self.min_supported_share = min_supported_share
+        # None: answer without first asking whether the sources answer (assistant/answering/answerability.py).
+        self.sources_check_margin = sources_check_margin
 
     def nothing_found(self, question: str, passages: list[Passage]) -> Answer:
         return self.fallback.nothing_found(question, passages)
@@ -55,11 +60,16 @@ class GenerativeAnswerer:
         started = time.perf_counter()
         draft = self.fallback.answer(question, passages)
         yield replace(draft, stage="draft", backend=self.backend)
-        messages, used = build_messages(question, passages, detect_language(question), self.max_context_chars)
+        language = detect_language(question)
+        messages, used = build_messages(question, passages, language, self.max_context_chars)
         # While it streams, [n] in the model's text means the n-th passage of the prompt.
         prompt_numbers = [Citation(number, passage) for number, passage in enumerate(used, 1)]
         reply, first_token = "", None
         try:
+            if self.sources_check_margin is not None and not sources_answer(
+                    self.llm, messages, language, self.sources_check_margin):
+                yield replace(self.nothing_found(question, passages), backend=self.backend, check=NOT_IN_SOURCES)
+                return
             for chunk in self.llm.stream_chat(messages):
                 if not chunk.delta:
                     continue

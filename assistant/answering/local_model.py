@@ -118,6 +118,19 @@ class LocalChatModel:
         *_, last = self.stream_chat(messages)
         return last
 
+    def says_yes(self, messages: list[ChatMessage], yes: str, no: str, margin: float = 0.0) -> bool:
+        """The model's one-word reply to a yes/no question, "yes" only if that first token is `margin`
+        log-odds likelier than "no". Both words are lifted far above every other token, "yes" less by
+        the margin, and the likelier is taken (greedy)."""
+        llama = self.load()
+        yes_token, no_token = (llama.tokenize(word.encode(), add_bos=False)[0] for word in (yes, no))
+        with self.queue.slot():
+            reply = llama.create_chat_completion(
+                messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
+                temperature=0.0, max_tokens=1, logit_bias={yes_token: 100.0 - margin, no_token: 100.0},
+            )
+        return reply["choices"][0]["message"]["content"].strip() == yes
+
     def stream_chat(self, messages: list[ChatMessage]) -> Iterator[ChatResponse]:
         """Token by token, as llama-index's `stream_chat` does: each response has the text so far and its delta."""
         llama = self.load()

@@ -2,7 +2,8 @@
 
 import pytest
 
-from assistant.answering.generative import CORRECTED, FALLBACK, VERIFIED
+from assistant.answering.answerability import QUESTION
+from assistant.answering.generative import CORRECTED, FALLBACK, NOT_IN_SOURCES, VERIFIED
 from assistant.config import ConfigError
 from assistant.service import Klimawissen
 
@@ -139,3 +140,38 @@ def test_a_server_that_is_down_still_gives_the_sourced_extractive_answer(setting
     answer = service.ask("Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?")
 
     assert answer.final and answer.check == "failed" and answer.citations and "[1]" in answer.text
+
+
+def test_when_the_model_says_the_sources_do_not_answer_nothing_found_is_said_and_recorded(service, fake_chat_server):
+    fake_chat_server.check_replies.append("Nein.")
+    question = "Wie viel CO2 spart die Rheinbahn durch ihre Elektrobusse?"
+
+    answer = service.ask(question)
+
+    assert answer.abstained and answer.check == NOT_IN_SOURCES and "nichts gefunden" in answer.text
+    assert fake_chat_server.requests == []  # no answer was generated
+    # The nearest documents are named and cited, so the reader can check the "no" too.
+    assert answer.citations and f"{answer.citations[0].passage.title} [1]" in answer.text
+    assert [q.question for q in service.unanswered.all()] == [question]
+
+
+def test_the_sources_check_asks_with_the_answer_prompt_and_a_yes_lets_the_model_answer(service, fake_chat_server):
+    question = "Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?"
+    fake_chat_server.replies.append("Sie spart 28,1 t CO2e [1].")
+
+    answer = service.ask(question)
+
+    [check], [request] = fake_chat_server.checks, fake_chat_server.requests
+    assert not answer.abstained and service.unanswered.all() == []
+    # Same rules and sources, the yes/no question added at the end: a server can reuse the evaluated prompt.
+    assert check["messages"][0] == request["messages"][0]
+    assert check["messages"][1]["content"] == request["messages"][1]["content"] + "\n\n" + QUESTION["de"]
+
+
+def test_the_sources_check_can_be_turned_off(service, fake_chat_server):
+    fake_chat_server.check_replies.append("Nein")
+    fake_chat_server.replies.append("Sie spart 28,1 t CO2e [1].")
+
+    answer = service.variant(check_sources=False).ask("Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?")
+
+    assert fake_chat_server.checks == [] and not answer.abstained

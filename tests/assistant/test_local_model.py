@@ -4,7 +4,9 @@ import re
 
 import pytest
 
-from assistant.answering.generative import FALLBACK, GenerativeAnswerer
+from assistant.answering.answerability import sources_answer
+from assistant.answering.generative import FALLBACK, NOT_IN_SOURCES, GenerativeAnswerer
+from assistant.answering.prompt import build_messages
 from assistant.answering.local_model import MODEL_SHA256, MODEL_SIZE, model_path
 from assistant.service import Klimawissen
 from assistant.verification import verify_answer
@@ -55,6 +57,26 @@ def test_the_local_model_streams_its_tokens_after_the_draft(local_service):
     assert stages[0] == "draft" and stages[-1] == "final"
     assert stages.count("generating") >= 3  # token by token, not one block at the end
     assert updates[-1].first_token_seconds is not None
+
+
+@pytest.mark.parametrize("question", ["Wie viel CO2 spart die Rheinbahn durch ihre Elektrobusse?",
+                                      "How much CO2 does the Rheinbahn save with electric buses?"])
+def test_the_local_model_says_when_the_sources_do_not_answer(local_service, question):
+    # On topic for the retriever (CO2 savings), but no document mentions the Rheinbahn or buses: without
+    # the check the model answers with the bakery's figure, which the number check would let through.
+    answer = local_service.ask(question)
+
+    assert answer.abstained and answer.check == NOT_IN_SOURCES
+    assert question in [q.question for q in local_service.unanswered.all()]
+
+
+def test_the_sources_check_margin_decides_between_the_models_yes_and_no(local_service):
+    messages, _ = build_messages("Wer sind die Initialpartner des Klimapakts?",
+                                 local_service.retrieve("Wer sind die Initialpartner des Klimapakts?").passages, "de", 2000)
+    model = local_service.answerer.llm
+
+    assert sources_answer(model, messages, "de", margin=0.5)
+    assert not sources_answer(model, messages, "de", margin=100.0)  # "yes" can be asked to be far likelier
 
 
 def test_the_model_is_loaded_once_per_process(local_service):

@@ -30,12 +30,12 @@ def test_harness_measures_all_systems_on_any_corpus_and_question_file(tmp_path, 
     assert ours["answerable"] == 2 and ours["metrics"]["type: numeric"]["page recall@1"] == 1.0
     assert set(ours["abstention"]) == {"configured (min_relevance)", "calibrated on ga-*, measured on gb-*"}
     assert "abstention" not in systems["BM25 only (bm25s)"]
-    answers = results["answers"]["extractive"]
+    answers = results["answers"]["tiny"]["extractive"]
     assert answers["questions"] == 3 and answers["citation validity"] == 1.0
     assert answers["gold fact contained"] >= 0.5  # "140 MWh" comes straight from the bakery PDF
     report = markdown_report(results, "make eval")
     assert "`make eval`" in report and "BM25 only" in report and "VectorStoreIndex" in report
-    assert "gold fact contained" in report
+    assert "## Answers (fixed sample of tiny)" in report and "gold fact contained" in report
 
 
 def test_the_cli_measures_several_question_files_over_one_index(tmp_path, tiny_corpus, monkeypatch):
