@@ -61,7 +61,8 @@ def evaluate_answers(service: Klimawissen, eval_set: EvalSet, questions: list) -
         seconds = time.perf_counter() - started
         markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
         cited = [evidence(c.passage) for c in sorted(answer.citations, key=lambda c: c.number)]
-        recheck = verify_answer(_claims(answer), cited) if answer.citations else None
+        # "Nothing found" cites the nearest documents for the reader to check; it claims nothing from them.
+        recheck = verify_answer(_claims(answer), cited) if answer.citations and not answer.abstained else None
         rows.append({
             "answerable": question.type != "unanswerable",
             "fact": fact_contained(answer.text, question.facts),

@@ -41,3 +41,22 @@ def test_a_gold_fact_is_stated_in_any_number_notation_but_not_as_another_number_
     assert not fact_stated("The bakery saves about 170 t [1].", ("169,8 t",))
     assert not fact_stated("The bakery saves 169.8 MWh [1].", ("169,8 t",))
     assert fact_stated("Den Vortrag hielt Teekanne [1].", ("Teekanne",))
+
+
+def test_nothing_found_cites_the_nearest_documents_without_counting_as_unsupported_sentences():
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from eval.answers import evaluate_answers
+    from eval.datasets import EvalSet
+    from eval.golden import GoldenQuestion
+
+    passage = Passage("a::0", "Die Anlage spart 410 MWh im Jahr.", 0.9, {"title": "A"})
+
+    class NothingFound:
+        def ask(self, question, history=None):
+            return ExtractiveAnswerer().nothing_found(question, [passage])
+
+    question = GoldenQuestion("u-1", "Wie viel CO2 spart die Rheinbahn?", "de", "unanswerable", (), (), None)
+    report = evaluate_answers(NothingFound(), EvalSet("u", None, [question]), [question])
+
+    assert report["abstention on unanswerable"] == 1.0 and report["unsupported sentence rate"] == 0.0
+    assert report["citation validity"] == 1.0  # "Am nächsten kommen: A [1]" names a cited passage
