@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Iterator
 
@@ -65,17 +66,20 @@ class GenerativeAnswerer:
         # While it streams, [n] in the model's text means the n-th passage of the prompt.
         prompt_numbers = [Citation(number, passage) for number, passage in enumerate(used, 1)]
         reply, first_token = "", None
+        # The local model is held for the check and the answer together: they share the evaluated prompt.
+        turn = self.llm.turn() if hasattr(self.llm, "turn") else nullcontext(self.llm)
         try:
-            if self.sources_check_margin is not None and not sources_answer(
-                    self.llm, messages, language, self.sources_check_margin):
-                yield replace(self.nothing_found(question, passages), backend=self.backend, check=NOT_IN_SOURCES)
-                return
-            for chunk in self.llm.stream_chat(messages):
-                if not chunk.delta:
-                    continue
-                first_token = first_token or time.perf_counter() - started
-                reply += chunk.delta
-                yield Answer(question, reply, prompt_numbers, passages, backend=self.backend, stage="generating")
+            with turn as llm:
+                if self.sources_check_margin is not None and not sources_answer(
+                        llm, messages, language, self.sources_check_margin):
+                    yield replace(self.nothing_found(question, passages), backend=self.backend, check=NOT_IN_SOURCES)
+                    return
+                for chunk in llm.stream_chat(messages):
+                    if not chunk.delta:
+                        continue
+                    first_token = first_token or time.perf_counter() - started
+                    reply += chunk.delta
+                    yield Answer(question, reply, prompt_numbers, passages, backend=self.backend, stage="generating")
         except LocalModelBusy:
             yield replace(draft, backend=self.backend, check=BUSY)
             return

@@ -114,33 +114,56 @@ class LocalChatModel:
             self._llama, self.queue = _LOADED[key], _QUEUES[key]
         return self._llama
 
+    @contextmanager
+    def turn(self) -> Iterator["ModelTurn"]:
+        """The model for one question, held from the sources check to the answer's last token, so that no
+        other answer runs in between and evicts the prompt llama.cpp has just evaluated."""
+        llama = self.load()
+        with self.queue.slot():
+            yield ModelTurn(llama, self.max_answer_tokens)
+
     def chat(self, messages: list[ChatMessage]) -> ChatResponse:
         *_, last = self.stream_chat(messages)
         return last
 
     def says_yes(self, messages: list[ChatMessage], yes: str, no: str, margin: float = 0.0) -> bool:
+        with self.turn() as turn:
+            return turn.says_yes(messages, yes, no, margin)
+
+    def stream_chat(self, messages: list[ChatMessage]) -> Iterator[ChatResponse]:
+        with self.turn() as turn:
+            yield from turn.stream_chat(messages)
+
+
+class ModelTurn:
+    """The loaded model while one caller holds the generation queue (LocalChatModel.turn)."""
+
+    def __init__(self, llama, max_answer_tokens: int):
+        self._llama = llama
+        self._max_answer_tokens = max_answer_tokens
+
+    def says_yes(self, messages: list[ChatMessage], yes: str, no: str, margin: float = 0.0) -> bool:
         """The model's one-word reply to a yes/no question, "yes" only if that first token is `margin`
         log-odds likelier than "no". Both words are lifted far above every other token, "yes" less by
         the margin, and the likelier is taken (greedy)."""
-        llama = self.load()
-        yes_token, no_token = (llama.tokenize(word.encode(), add_bos=False)[0] for word in (yes, no))
-        with self.queue.slot():
-            reply = llama.create_chat_completion(
-                messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
-                temperature=0.0, max_tokens=1, logit_bias={yes_token: 100.0 - margin, no_token: 100.0},
-            )
+        yes_token, no_token = (self._llama.tokenize(word.encode(), add_bos=False)[0] for word in (yes, no))
+        reply = self._llama.create_chat_completion(
+            messages=_plain(messages), temperature=0.0, max_tokens=1,
+            logit_bias={yes_token: 100.0 - margin, no_token: 100.0},
+        )
         return reply["choices"][0]["message"]["content"].strip() == yes
 
     def stream_chat(self, messages: list[ChatMessage]) -> Iterator[ChatResponse]:
         """Token by token, as llama-index's `stream_chat` does: each response has the text so far and its delta."""
-        llama = self.load()
-        with self.queue.slot():
-            chunks = llama.create_chat_completion(
-                messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
-                temperature=0.1, max_tokens=self.max_answer_tokens, stream=True,
-            )
-            content = ""
-            for chunk in chunks:
-                delta = chunk["choices"][0]["delta"].get("content") or ""
-                content += delta
-                yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=content), delta=delta)
+        chunks = self._llama.create_chat_completion(
+            messages=_plain(messages), temperature=0.1, max_tokens=self._max_answer_tokens, stream=True,
+        )
+        content = ""
+        for chunk in chunks:
+            delta = chunk["choices"][0]["delta"].get("content") or ""
+            content += delta
+            yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=content), delta=delta)
+
+
+def _plain(messages: list[ChatMessage]) -> list[dict]:
+    return [{"role": m.role.value, "content": m.content or ""} for m in messages]

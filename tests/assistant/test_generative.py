@@ -1,9 +1,13 @@
 """The `openai` answer backend against a real HTTP server on 127.0.0.1 that speaks the OpenAI chat API."""
 
+from contextlib import contextmanager
+
 import pytest
+from llama_index.core.llms import ChatMessage, ChatResponse, MessageRole
 
 from assistant.answering.answerability import QUESTION
-from assistant.answering.generative import CORRECTED, FALLBACK, NOT_IN_SOURCES, VERIFIED
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.generative import CORRECTED, FALLBACK, NOT_IN_SOURCES, VERIFIED, GenerativeAnswerer
 from assistant.config import ConfigError
 from assistant.service import Klimawissen
 
@@ -175,3 +179,37 @@ def test_the_sources_check_can_be_turned_off(service, fake_chat_server):
     answer = service.variant(check_sources=False).ask("Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?")
 
     assert fake_chat_server.checks == [] and not answer.abstained
+
+
+class TurnRecordingModel:
+    """A chat model with a `turn` as the local model has: records what happens inside and outside it."""
+
+    def __init__(self, says_yes: bool):
+        self.events, self._says_yes = [], says_yes
+
+    @contextmanager
+    def turn(self):
+        self.events.append("turn taken")
+        yield self
+        self.events.append("turn given back")
+
+    def says_yes(self, messages, yes, no, margin=0.0):
+        self.events.append(f"asked {yes}/{no} with margin {margin}")
+        return self._says_yes
+
+    def stream_chat(self, messages):
+        self.events.append("answering")
+        yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content="x"), delta="x")
+
+
+@pytest.mark.parametrize("says_yes", [True, False])
+def test_the_local_model_is_held_from_the_sources_check_to_the_end_of_the_answer(service, says_yes):
+    model = TurnRecordingModel(says_yes)
+    answerer = GenerativeAnswerer(model, "local", ExtractiveAnswerer(), sources_check_margin=0.5)
+    question = "Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?"
+
+    answer = answerer.answer(question, service.retrieve(question).passages)
+
+    middle = ["asked Ja/Nein with margin 0.5"] + (["answering"] if says_yes else [])
+    assert model.events == ["turn taken", *middle, "turn given back"]
+    assert answer.abstained is not says_yes
