@@ -7,7 +7,7 @@ check then finds in the cited passage. Reading the passages is the model's job, 
 the answer's own rules and sources, whether they state what is asked. The question is appended to the
 answer prompt, so llama.cpp reuses the evaluated prompt for the answer and the check costs a few dozen
 tokens. The local model leans to "yes"; its "yes" counts only when it is `margin` (log-odds) likelier
-than its "no" (calibrated in docs/evaluation.md).
+than its "no" (chosen and measured in docs/answers.md).
 """
 
 from __future__ import annotations
