@@ -61,7 +61,7 @@ class Settings:
     # "no" gives the plain "nothing found" answer (assistant/answering/answerability.py). The local model
     # leans to "yes", so its "yes" counts only when this many log-odds likelier than "no": chosen on the
     # golden set as the largest margin with under 10 % of answerable questions turned away, and checked on
-    # the held-out set (docs/evaluation.md). An OpenAI-compatible model's own yes/no is taken as it is.
+    # the held-out set (docs/answers.md). An OpenAI-compatible model's own yes/no is taken as it is.
     check_sources: bool = True
     sources_check_margin: float = 0.5
     llm_threads: int = 2

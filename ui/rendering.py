@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from assistant.answering import Answer
+from assistant.answering.generative import NOT_IN_SOURCES
 from assistant.citations import supporting_sentence
 from assistant.retrieval import Passage
 from indexing.readers.base import document_id_for
@@ -41,8 +42,8 @@ STATUS_TEXTS = {
             "fallback": "die erzeugte Antwort war nicht belegt, gezeigt wird ein Auszug aus den Quellen",
             "busy": "das Sprachmodell ist gerade ausgelastet, gezeigt wird ein Auszug aus den Quellen",
             "failed": "das Sprachmodell hat nicht geantwortet, gezeigt wird ein Auszug aus den Quellen",
-            "not in sources": "Das Sprachmodell hat die gefundenen Quellen gelesen: sie beantworten diese Frage "
-                              "nicht. Die nächstliegenden stehen unten zum Nachlesen.",
+            NOT_IN_SOURCES: "Das Sprachmodell hat die gefundenen Quellen gelesen: sie beantworten diese Frage "
+                              "nicht. Die nächstliegenden stehen bei den Quellen zum Nachlesen.",
         },
         "stages": {"draft": "Vorab ein Auszug aus den Quellen – das Sprachmodell formuliert die Antwort …",
                    "generating": "Das Sprachmodell schreibt … (noch nicht geprüft)"},
@@ -57,8 +58,8 @@ STATUS_TEXTS = {
             "fallback": "the generated answer was not backed by the sources, an excerpt is shown instead",
             "busy": "the language model is busy, an excerpt from the sources is shown instead",
             "failed": "the language model did not answer, an excerpt from the sources is shown instead",
-            "not in sources": "The language model read the sources found: they do not answer this question. "
-                              "The closest ones are below to check.",
+            NOT_IN_SOURCES: "The language model read the sources found: they do not answer this question. "
+                              "The closest ones are listed with the sources to check.",
         },
         "stages": {"draft": "First an excerpt from the sources – the language model is writing the answer …",
                    "generating": "The language model is writing … (not checked yet)"},
@@ -72,7 +73,7 @@ def answer_status(answer: Answer, language: str = "de") -> str:
     if not answer.final:
         return words["stages"][answer.stage]
     if answer.abstained:
-        return words["checks"]["not in sources"] if answer.check == "not in sources" else words["nothing"]
+        return words["checks"][NOT_IN_SOURCES] if answer.check == NOT_IN_SOURCES else words["nothing"]
     label = words["backends"].get(answer.backend, answer.backend)
     check = words["checks"].get(answer.check)
     removed = f" ({len(answer.dropped)} {words['sentences']})" if answer.check == "corrected" else ""

@@ -26,7 +26,6 @@ _NO = re.compile(r"^\W*(nein|no)\b", re.IGNORECASE)
 
 def check_messages(messages: list[ChatMessage], language: str) -> list[ChatMessage]:
     """The answer prompt with the yes/no question added to its last message (the prefix stays the same)."""
-    language = language if language in QUESTION else "de"
     *head, last = messages
     return [*head, ChatMessage(role=last.role, content=f"{last.content}\n\n{QUESTION[language]}")]
 

@@ -53,6 +53,8 @@ def test_status_line_names_the_backend_and_what_the_checks_did():
     assert answer_status(answer) == "Antwort: Sprachmodell (Server) – nicht belegte Sätze wurden entfernt (2 Sätze)"
     answer.abstained = True
     assert answer_status(answer) == "Keine passenden Dokumente gefunden."
+    answer.check = "not in sources"  # the model read the sources and said they do not answer
+    assert answer_status(answer).startswith("Das Sprachmodell hat die gefundenen Quellen gelesen")
 
 
 def test_status_line_says_when_an_answer_is_still_a_draft_or_unchecked():
