@@ -46,6 +46,10 @@ class Settings:
     # Added to the dense similarity of passages in the other language than the question's (e5 favours
     # its own language); tuned on the golden set's English questions.
     cross_lingual_boost: float = 0.03
+    # How far an English question's vector is moved towards German before German passages are
+    # searched, in units of the German−English gap measured on our own question pairs (0 = off;
+    # assistant/language_shift.py). Where it applies it replaces the boost above.
+    cross_lingual_shift: float = 1.0
     # Optional CrossEncoder reranking of the top candidates: a local sentence-transformers model folder.
     reranker_model_path: str = ""
     rerank_candidates: int = 20

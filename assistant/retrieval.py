@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+from assistant.language_shift import LanguageShift
 from indexing.embedding import LocalEmbedding
 from indexing.keyword import FILTER_COLUMNS, KeywordIndex
 from indexing.language import detect_language
@@ -75,21 +76,33 @@ def is_examples_question(question: str) -> bool:
 class DenseRetriever:
     """Vector search only: the embedder's nearest chunks."""
 
-    def __init__(self, store: ChunkStore, embedder: LocalEmbedding):
+    def __init__(self, store: ChunkStore, embedder: LocalEmbedding, language_shift: LanguageShift | None = None):
         self.store = store
         self.embedder = embedder
+        self.language_shift = language_shift
 
     def search(
-        self, question: str, k: int, filters: dict[str, Any] | None = None, per_language: tuple[str, ...] = ()
+        self, question: str, k: int, filters: dict[str, Any] | None = None, per_language: tuple[str, ...] = (),
+        language: str = "",
     ) -> list[StoredChunk]:
-        """The k nearest chunks; with `per_language`, the k nearest in each of those languages."""
+        """The k nearest chunks; with `per_language`, the k nearest in each of those languages. With a
+        language shift, the question (in `language`) is moved towards each partition's language first."""
         vector = self.embedder.get_query_embedding(question)
         filters = filters or {}
         if not per_language or "language" in filters:
-            return self.store.query(vector, k, chroma_where(filters))
+            return self.store.query(self._towards(vector, language, filters.get("language", "")), k, chroma_where(filters))
         # Each language is a partition of the store of its own, so these are searches without a filter.
-        chunks = [c for language in per_language for c in self.store.query(vector, k, chroma_where({**filters, "language": language}))]
+        chunks = [
+            c
+            for partition in per_language
+            for c in self.store.query(self._towards(vector, language, partition), k, chroma_where({**filters, "language": partition}))
+        ]
         return sorted(chunks, key=lambda c: c.score, reverse=True)
+
+    def _towards(self, vector: list[float], question_language: str, passage_language: str) -> list[float]:
+        if self.language_shift is None:
+            return vector
+        return self.language_shift.move(vector, question_language, passage_language)
 
 
 class HybridRetriever:
@@ -104,10 +117,11 @@ class HybridRetriever:
         cross_lingual_boost: float = 0.0,
         reranker=None,
         live_versions: Callable[[], dict[str, str | None]] | None = None,
+        language_shift: LanguageShift | None = None,
     ):
         self.store = store
         self.keyword = keyword
-        self.dense = DenseRetriever(store, embedder)
+        self.dense = DenseRetriever(store, embedder, language_shift)
         self.fusion = fusion
         self.keyword_weight = keyword_weight
         self.cross_lingual_keyword_weight = cross_lingual_keyword_weight
@@ -122,11 +136,11 @@ class HybridRetriever:
         filters = filters or {}
         # e5 favours passages in the question's own language: with a boost, candidates are drawn from
         # each language separately so that the other language's best passages are there to be boosted.
-        per_language = LANGUAGE_PARTITIONS if self.cross_lingual_boost else ()
-        live = self.live_versions() if self.live_versions else None
-        dense = served(self.dense.search(question, CANDIDATES, filters, per_language), live)
-        keyword = self.keyword.search(question, CANDIDATES, filters)
+        per_language = LANGUAGE_PARTITIONS if self.cross_lingual_boost or self.dense.language_shift else ()
         language = detect_language(question)
+        live = self.live_versions() if self.live_versions else None
+        dense = served(self.dense.search(question, CANDIDATES, filters, per_language, language), live)
+        keyword = self.keyword.search(question, CANDIDATES, filters)
         # An English question over mostly German text: BM25 can only match names and numbers.
         weight = self.cross_lingual_keyword_weight if language == "en" else self.keyword_weight
         scores = self._fuse(self._balance_languages(dense, language), keyword, weight)
@@ -148,11 +162,16 @@ class HybridRetriever:
 
     def _balance_languages(self, dense: list[StoredChunk], language: str) -> list[StoredChunk]:
         """e5 rates a passage in the question's own language higher than an equally good translation;
-        a small boost for passages in the other language evens that out (tuned in docs/evaluation.md)."""
+        a small boost for passages in the other language evens that out (tuned in docs/evaluation.md),
+        unless they were searched with the question moved into their language (the shift does it then)."""
         if not self.cross_lingual_boost:
             return dense
+        shift = self.dense.language_shift
         adjusted = [
-            replace(c, score=c.score + self.cross_lingual_boost) if c.metadata.get("language", language) != language else c
+            replace(c, score=c.score + self.cross_lingual_boost)
+            if (passage_language := c.metadata.get("language", language)) != language
+            and not (shift and shift.applies(language, passage_language))
+            else c
             for c in dense
         ]
         return sorted(adjusted, key=lambda c: c.score, reverse=True)

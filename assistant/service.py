@@ -28,6 +28,7 @@ from assistant.answering.local_model import LocalChatModel, LocalModelUnavailabl
 from assistant.audit import AuditLog
 from assistant.config import ConfigError, Settings
 from assistant.feedback import FeedbackStore
+from assistant.language_shift import LanguageShift
 from assistant.offline import enforce_offline
 from assistant.conversation import standalone_query
 from assistant.retrieval import HybridRetriever, Retrieval
@@ -247,7 +248,14 @@ class Klimawissen:
         return HybridRetriever(
             self.store, self.keyword, self.embedder, s.fusion, s.keyword_weight, s.cross_lingual_keyword_weight,
             s.cross_lingual_boost, self.reranker, live_versions=self.registry.live_versions,
+            language_shift=self.language_shift,
         )
+
+    @cached_property
+    def language_shift(self) -> LanguageShift | None:
+        if not self.settings.cross_lingual_shift:
+            return None
+        return LanguageShift.measure(self.embedder, self.settings.cross_lingual_shift)
 
     @cached_property
     def reranker(self):
@@ -314,9 +322,11 @@ class Klimawissen:
             self.opened_generation = generation
 
     def warm_up(self) -> None:
-        """Open the index and load the embedder now, so the first question does not pay for it."""
+        """Open the index, load the embedder and measure its language gap now, so the first question
+        does not pay for them."""
         self.store.count()
         self.embedder.get_query_embedding("Aufwärmen")
+        _ = self.language_shift
 
     def retrieve(
         self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None
