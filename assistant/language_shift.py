@@ -20,18 +20,18 @@ QUESTION_PAIRS = Path(__file__).with_name("question_pairs.tsv")
 SHIFTED = ("en", "de")  # (question language, passage language)
 
 
+def measure_gap(embedder: LocalEmbedding, pairs: Path = QUESTION_PAIRS) -> np.ndarray:
+    """The gap as this embedder sees it: mean(German questions) − mean(their English translations)."""
+    rows = [line.split("\t") for line in pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    german = np.array([embedder.get_query_embedding(row[0]) for row in rows])
+    english = np.array([embedder.get_query_embedding(row[1]) for row in rows])
+    return german.mean(axis=0) - english.mean(axis=0)
+
+
 class LanguageShift:
     def __init__(self, german_minus_english: np.ndarray, strength: float = 1.0):
         self.direction = german_minus_english
         self.strength = strength
-
-    @classmethod
-    def measure(cls, embedder: LocalEmbedding, strength: float = 1.0, pairs: Path = QUESTION_PAIRS) -> "LanguageShift":
-        """The gap as this embedder sees it: mean(German questions) − mean(their English translations)."""
-        rows = [line.split("\t") for line in pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
-        german = np.array([embedder.get_query_embedding(row[0]) for row in rows])
-        english = np.array([embedder.get_query_embedding(row[1]) for row in rows])
-        return cls(german.mean(axis=0) - english.mean(axis=0), strength)
 
     def applies(self, question_language: str, passage_language: str) -> bool:
         return bool(self.strength) and (question_language, passage_language) == SHIFTED

@@ -2,7 +2,8 @@
 
 Dense (e5) and keyword (BM25) candidates are fused; metadata filters narrow both; for questions
 asking for examples the result is spread over different documents. The result carries a relevance
-signal (the best dense similarity) that the answer step uses to say "nothing found".
+signal (the best dense similarity of the question as asked) that the answer step uses to say "nothing
+found".
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from assistant.language_shift import LanguageShift
 from indexing.embedding import LocalEmbedding
 from indexing.keyword import FILTER_COLUMNS, KeywordIndex
 from indexing.language import detect_language
-from indexing.store import LANGUAGE_PARTITIONS, ChunkStore, StoredChunk, chunk_version
+from indexing.store import PARTITIONS, ChunkStore, StoredChunk, chunk_version
 
 # How many candidates each retriever contributes before fusion.
 CANDIDATES = 40
@@ -54,7 +55,7 @@ class Passage:
 class Retrieval:
     query: str
     passages: list[Passage] = field(default_factory=list)
-    relevance: float = 0.0  # best dense similarity of the question to any passage (0 when nothing matched)
+    relevance: float = 0.0  # best dense similarity of the question as asked to any passage (0: nothing matched)
 
 
 def chroma_where(filters: dict[str, Any]) -> dict | None:
@@ -73,6 +74,12 @@ def is_examples_question(question: str) -> bool:
     return bool(_EXAMPLES_QUESTION.search(question))
 
 
+@dataclass
+class DenseHits:
+    chunks: list[StoredChunk]
+    as_asked: list[StoredChunk]  # the best chunk of each partition for the question as asked (not moved)
+
+
 class DenseRetriever:
     """Vector search only: the embedder's nearest chunks."""
 
@@ -84,20 +91,23 @@ class DenseRetriever:
     def search(
         self, question: str, k: int, filters: dict[str, Any] | None = None, per_language: tuple[str, ...] = (),
         language: str = "",
-    ) -> list[StoredChunk]:
+    ) -> DenseHits:
         """The k nearest chunks; with `per_language`, the k nearest in each of those languages. With a
         language shift, the question (in `language`) is moved towards each partition's language first."""
         vector = self.embedder.get_query_embedding(question)
         filters = filters or {}
-        if not per_language or "language" in filters:
-            return self.store.query(self._towards(vector, language, filters.get("language", "")), k, chroma_where(filters))
         # Each language is a partition of the store of its own, so these are searches without a filter.
-        chunks = [
-            c
-            for partition in per_language
-            for c in self.store.query(self._towards(vector, language, partition), k, chroma_where({**filters, "language": partition}))
-        ]
-        return sorted(chunks, key=lambda c: c.score, reverse=True)
+        partitions = per_language if per_language and "language" not in filters else (filters.get("language"),)
+        chunks, as_asked = [], []
+        for partition in partitions:
+            where = chroma_where({**filters, "language": partition} if partition else filters)
+            moved = self._towards(vector, language, partition or "")
+            found = self.store.query(moved, k, where)
+            chunks += found
+            # A moved question scores higher against every passage of that language, so its scores
+            # would inflate the relevance signal: that is measured with the question as asked.
+            as_asked += found[:1] if moved is vector else self.store.query(vector, 1, where)
+        return DenseHits(sorted(chunks, key=lambda c: c.score, reverse=True), as_asked)
 
     def _towards(self, vector: list[float], question_language: str, passage_language: str) -> list[float]:
         if self.language_shift is None:
@@ -134,12 +144,14 @@ class HybridRetriever:
         self, question: str, k: int, filters: dict[str, Any] | None = None, diverse: bool | None = None
     ) -> Retrieval:
         filters = filters or {}
-        # e5 favours passages in the question's own language: with a boost, candidates are drawn from
-        # each language separately so that the other language's best passages are there to be boosted.
-        per_language = LANGUAGE_PARTITIONS if self.cross_lingual_boost or self.dense.language_shift else ()
+        # e5 favours passages in the question's own language: with a boost or a shift, candidates are
+        # drawn from each language partition separately, so that the other language's best passages are
+        # there to be boosted, or are searched with the question moved into their language.
+        per_language = PARTITIONS if self.cross_lingual_boost or self.dense.language_shift else ()
         language = detect_language(question)
         live = self.live_versions() if self.live_versions else None
-        dense = served(self.dense.search(question, CANDIDATES, filters, per_language, language), live)
+        hits = self.dense.search(question, CANDIDATES, filters, per_language, language)
+        dense = served(hits.chunks, live)
         keyword = self.keyword.search(question, CANDIDATES, filters)
         # An English question over mostly German text: BM25 can only match names and numbers.
         weight = self.cross_lingual_keyword_weight if language == "en" else self.keyword_weight
@@ -157,7 +169,7 @@ class HybridRetriever:
             ranked = self.reranker.rerank(question, ranked)
         if diverse if diverse is not None else is_examples_question(question):
             ranked = one_per_document(ranked)
-        relevance = max(dense_scores.values(), default=0.0)
+        relevance = max((c.score for c in served(hits.as_asked, live)), default=0.0)
         return Retrieval(question, ranked[:k], relevance)
 
     def _balance_languages(self, dense: list[StoredChunk], language: str) -> list[StoredChunk]:

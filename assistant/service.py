@@ -28,7 +28,7 @@ from assistant.answering.local_model import LocalChatModel, LocalModelUnavailabl
 from assistant.audit import AuditLog
 from assistant.config import ConfigError, Settings
 from assistant.feedback import FeedbackStore
-from assistant.language_shift import LanguageShift
+from assistant.language_shift import LanguageShift, measure_gap
 from assistant.offline import enforce_offline
 from assistant.conversation import standalone_query
 from assistant.retrieval import HybridRetriever, Retrieval
@@ -181,6 +181,8 @@ class Klimawissen:
         """The same index (embedder, vectors, keyword index) with other retrieval or answer settings."""
         other = Klimawissen(self.settings.replace(**changes), embedder=self.embedder)
         other.__dict__.update(store=self.store, keyword=self.keyword)
+        if "language_gap" in self.__dict__:
+            other.__dict__["language_gap"] = self.language_gap
         return other
 
     @cached_property
@@ -252,10 +254,15 @@ class Klimawissen:
         )
 
     @cached_property
+    def language_gap(self):
+        """e5's German−English gap, measured once per embedder (~1 s) and shared with variants."""
+        return measure_gap(self.embedder)
+
+    @property
     def language_shift(self) -> LanguageShift | None:
         if not self.settings.cross_lingual_shift:
             return None
-        return LanguageShift.measure(self.embedder, self.settings.cross_lingual_shift)
+        return LanguageShift(self.language_gap, self.settings.cross_lingual_shift)
 
     @cached_property
     def reranker(self):
@@ -326,7 +333,7 @@ class Klimawissen:
         does not pay for them."""
         self.store.count()
         self.embedder.get_query_embedding("Aufwärmen")
-        _ = self.language_shift
+        _ = self.language_gap
 
     def retrieve(
         self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None

@@ -272,6 +272,8 @@ def _search_plan(where: dict | None) -> tuple[tuple[str, ...], dict | None]:
         return PARTITIONS, where
     if language in LANGUAGE_PARTITIONS:
         return (language,), rest
+    if language == OTHER_LANGUAGES:  # the partition itself: every language but German and English
+        return (OTHER_LANGUAGES,), rest
     return (OTHER_LANGUAGES,), where  # that partition holds several languages: keep the filter
 
 

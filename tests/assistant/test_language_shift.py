@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from assistant.language_shift import LanguageShift
-from assistant.retrieval import DenseRetriever, HybridRetriever
+from assistant.language_shift import LanguageShift, measure_gap
+from assistant.retrieval import HybridRetriever
 from indexing.store import StoredChunk
 
 PAIRS = [
@@ -24,7 +24,7 @@ def write_pairs(tmp_path):
 
 
 def test_an_english_question_moves_towards_its_german_wording(tmp_path, fake_embedder):
-    shift = LanguageShift.measure(fake_embedder, pairs=write_pairs(tmp_path))
+    shift = LanguageShift(measure_gap(fake_embedder, write_pairs(tmp_path)))
     english = fake_embedder.get_query_embedding("How much electricity does the printer save?")
     german = fake_embedder.get_query_embedding("Wie viel Strom spart die Druckerei?")
 
@@ -35,7 +35,7 @@ def test_an_english_question_moves_towards_its_german_wording(tmp_path, fake_emb
 
 
 def test_only_english_questions_over_german_passages_are_moved(tmp_path, fake_embedder):
-    shift = LanguageShift.measure(fake_embedder, pairs=write_pairs(tmp_path))
+    shift = LanguageShift(measure_gap(fake_embedder, write_pairs(tmp_path)))
     vector = fake_embedder.get_query_embedding("Wie viel Strom spart die Druckerei?")
     for question_language, passage_language in (("de", "en"), ("de", "de"), ("en", "en"), ("en", "")):
         assert shift.move(vector, question_language, passage_language) == vector
@@ -44,7 +44,7 @@ def test_only_english_questions_over_german_passages_are_moved(tmp_path, fake_em
 
 def test_the_shipped_pairs_measure_e5s_language_gap(e5):
     """On questions outside the pairs file, the move brings an English question nearer its German twin."""
-    shift = LanguageShift.measure(e5)
+    shift = LanguageShift(measure_gap(e5))
     twins = [
         ("Which bakery uses the waste heat of its ovens?", "Welche Bäckerei nutzt die Abwärme ihrer Öfen?"),
         ("How many delivery vans were replaced by electric ones?",
@@ -56,31 +56,66 @@ def test_the_shipped_pairs_measure_e5s_language_gap(e5):
 
 
 class RecordingStore:
-    """Answers every query with one chunk of the asked partition and keeps the vectors it was given."""
+    """Answers every query with one chunk of the asked partition, scored by a fixed function of the
+    vector it was given, and keeps those vectors in order."""
 
     def __init__(self):
-        self.vectors: dict[str, list[float]] = {}
+        self.vectors: dict[str, list[list[float]]] = {}
+
+    @staticmethod
+    def score(vector) -> float:
+        return float(np.dot(vector, np.linspace(-1, 1, len(vector))))
 
     def query(self, vector, k, where):
         language = where["language"]
-        self.vectors[language] = vector
-        return [StoredChunk(language, "", {"language": language}, 0.8)]
+        self.vectors.setdefault(language, []).append(vector)
+        return [StoredChunk(f"{language}-{len(self.vectors[language])}", "", {"language": language}, self.score(vector))]
+
+    def get(self, chunk_ids):
+        return {}
 
 
-def test_the_german_partition_is_searched_with_the_moved_question(tmp_path, fake_embedder):
-    shift = LanguageShift.measure(fake_embedder, pairs=write_pairs(tmp_path))
-    store = RecordingStore()
+class NoKeywordHits:
+    def search(self, question, k, filters):
+        return []
+
+
+def test_retrieval_moves_an_english_question_for_the_german_partition_only(tmp_path, fake_embedder):
+    shift = LanguageShift(measure_gap(fake_embedder, write_pairs(tmp_path)))
     question = "How much gas does the laundry save?"
     raw = fake_embedder.get_query_embedding(question)
+    moved = shift.move(raw, "en", "de")
 
-    DenseRetriever(store, fake_embedder, shift).search(question, 5, per_language=("de", "en"), language="en")
+    def searched(question, filters=None):
+        store = RecordingStore()
+        retrieval = HybridRetriever(store, NoKeywordHits(), fake_embedder, language_shift=shift).retrieve(question, 5, filters)
+        return store.vectors, retrieval
 
-    assert store.vectors["en"] == raw
-    assert store.vectors["de"] == shift.move(raw, "en", "de") != raw
+    vectors, retrieval = searched(question)
+    assert moved != raw
+    # Every partition, also without a boost; German with the moved question, then once as asked.
+    assert vectors == {"de": [moved, raw], "en": [raw], "other": [raw]}
+    assert retrieval.relevance == RecordingStore.score(raw) != RecordingStore.score(moved)
+    assert searched(question, {"language": "de"})[0] == {"de": [moved, raw]}
+    german = "Wie viel Gas spart die Wäscherei?"
+    as_asked = fake_embedder.get_query_embedding(german)
+    assert searched(german)[0] == {"de": [as_asked], "en": [as_asked], "other": [as_asked]}
+
+
+def test_the_service_measures_the_gap_once_and_shares_it_with_its_variants(settings, fake_embedder):
+    from assistant.service import Klimawissen
+
+    service = Klimawissen(settings, embedder=fake_embedder)
+    service.warm_up()
+    variant = service.variant(top_k=3)
+    assert "language_gap" in variant.__dict__  # not measured again
+    assert variant.language_shift.direction is service.language_shift.direction
+    assert variant.retriever.dense.language_shift is not None
+    assert service.variant(cross_lingual_shift=0.0).retriever.dense.language_shift is None
 
 
 def test_the_boost_is_left_out_where_the_shift_already_evens_out_the_language(tmp_path, fake_embedder):
-    shift = LanguageShift.measure(fake_embedder, pairs=write_pairs(tmp_path))
+    shift = LanguageShift(measure_gap(fake_embedder, write_pairs(tmp_path)))
     retriever = HybridRetriever(None, None, fake_embedder, cross_lingual_boost=0.03, language_shift=shift)
     chunks = [StoredChunk("en", "", {"language": "en"}, 0.86), StoredChunk("de", "", {"language": "de"}, 0.84)]
 

@@ -125,7 +125,7 @@ def test_the_search_per_language_finds_each_languages_k_best(settings, fake_embe
     vector = fake_embedder.get_query_embedding(question)
 
     for k in (2, 3, 8):  # English holds 3 chunks
-        found = dense.search(question, k, None, ("de", "en"))
+        found = dense.search(question, k, None, ("de", "en")).chunks
         expected = []
         for language, held in (("de", 9), ("en", 3)):
             result = reference.query(query_embeddings=[vector], n_results=min(k, held), where={"language": language},

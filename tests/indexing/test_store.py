@@ -83,6 +83,17 @@ def test_a_search_finds_what_one_collection_with_a_filter_finds(filled, where):
             assert found == expected, (where, k)
 
 
+def test_the_other_partition_can_be_searched_on_its_own(filled):
+    """Every language but German and English (and chunks without one), as the per-language search needs."""
+    client, store, nodes, vectors = filled
+    reference = _reference(client, nodes, vectors)
+    vector = [0.5, -0.2, 0.1, 0.9, -0.4, 0.3, 0.0, 0.7]
+    language = {n.id_: n.metadata.get("language") for n in nodes}
+    expected = [cid for cid, _ in _search(reference, vector, 120, None) if language[cid] not in ("de", "en")]
+    found = [c.chunk_id for c in store.query(vector, 40, {"language": "other"})]
+    assert found == expected[:40] and len(found) == 20
+
+
 def test_reads_and_deletes_reach_every_partition(filled):
     client, store, nodes, vectors = filled
     mixed = [n for n in nodes if n.metadata["doc_id"] == "doc-0"]
