@@ -329,11 +329,11 @@ class Klimawissen:
             self.opened_generation = generation
 
     def warm_up(self) -> None:
-        """Open the index, load the embedder and measure its language gap now, so the first question
-        does not pay for them."""
+        """Open the index, load the embedder and (with the language shift on) measure its language gap
+        now, so the first question does not pay for them."""
         self.store.count()
         self.embedder.get_query_embedding("Aufwärmen")
-        _ = self.language_gap
+        _ = self.language_shift
 
     def retrieve(
         self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None

@@ -112,6 +112,9 @@ def test_the_service_measures_the_gap_once_and_shares_it_with_its_variants(setti
     assert variant.language_shift.direction is service.language_shift.direction
     assert variant.retriever.dense.language_shift is not None
     assert service.variant(cross_lingual_shift=0.0).retriever.dense.language_shift is None
+    switched_off = Klimawissen(settings.replace(cross_lingual_shift=0.0), embedder=fake_embedder)
+    switched_off.warm_up()
+    assert "language_gap" not in switched_off.__dict__  # nothing measured that nothing uses
 
 
 def test_the_boost_is_left_out_where_the_shift_already_evens_out_the_language(tmp_path, fake_embedder):
