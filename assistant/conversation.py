@@ -1,12 +1,23 @@
 """Follow-up questions: turn "Und wie lange hat sich das amortisiert?" into a query retrieval can use.
 
-Without an LLM, a rule decides: a short question that starts like a continuation or leans on a
-pronoun ("das", "dafür", "sie", "it", "they") is read together with the previous question.
+A rule decides by default: a short question that starts like a continuation or leans on a pronoun
+("das", "dafür", "sie", "it", "they") is read together with the previous question. With
+`follow_up_model` on, the answer model restates the follow-up as a question of its own instead
+("Wie lange hat sich die Wärmepumpe der Bäckerei amortisiert?"), which the answer step can read too;
+the rule stands in whenever the model fails or replies with something that is not a question. The
+local 1.5B model retrieved worse that way than the rule does (docs/retrieval.md), so it is off by default.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+
+from llama_index.core.llms import ChatMessage, MessageRole
+
+from indexing.language import detect_language
+
+log = logging.getLogger(__name__)
 
 _CONTINUATION = re.compile(
     r"^\s*(und|aber|also|sowie|and|but|so|what about|how about|wie sieht es|was ist mit)\b", re.IGNORECASE
@@ -35,3 +46,73 @@ def standalone_query(question: str, previous_queries: list[str]) -> str:
     if previous_queries and is_follow_up(question):
         return f"{previous_queries[-1]} {question}"
     return question
+
+
+REWRITE_RULES = {
+    "de": "Du formulierst Rückfragen aus einem Chat so um, dass man sie ohne den Chat versteht. Ersetze Wörter "
+          "wie „das“, „dafür“ oder „sie“ durch das, worauf sie sich beziehen (Firma, Anlage, Maßnahme), und "
+          "übernimm Namen aus der vorigen Frage. Beantworte die Frage nicht. Ist sie schon für sich "
+          "verständlich, gib sie unverändert zurück. Antworte nur mit der einen Frage.",
+    "en": "You restate a follow-up question from a chat so that it can be understood without the chat. Replace "
+          "words such as 'it', 'that' or 'they' with what they refer to (company, plant, measure), and keep the "
+          "names from the earlier question. Do not answer the question. If it is already self-contained, "
+          "return it unchanged. Reply with the one question only.",
+}
+REWRITE_TURN = {
+    "de": "Vorige Frage: {previous}\nRückfrage: {question}\nEigenständige Frage:",
+    "en": "Earlier question: {previous}\nFollow-up: {question}\nSelf-contained question:",
+}
+# Worked examples (fictional firms) shown as earlier chat turns; the last one is already self-contained.
+REWRITE_EXAMPLES = {
+    "de": [
+        ("Wie viel hat die Bäckerei Sonnenkorn in den neuen Backofen investiert?", "Und wie viel CO2 spart er?",
+         "Wie viel CO2 spart der neue Backofen der Bäckerei Sonnenkorn?"),
+        ("Welche Förderung bekam die Spedition Weber für ihre E-Lkw?", "Wann hat sich das gerechnet?",
+         "Wann hat sich die Investition der Spedition Weber in die E-Lkw amortisiert?"),
+        ("Wie viel Strom spart die LED-Beleuchtung im Lager der Firma Kessler?",
+         "Welche Förderprogramme gibt es für Wärmepumpen?", "Welche Förderprogramme gibt es für Wärmepumpen?"),
+    ],
+    "en": [
+        ("How much electricity does the solar roof of the Kessler print shop produce?", "And what did it cost?",
+         "What did the solar roof of the Kessler print shop cost?"),
+        ("Which funding did the Weber haulage firm get for its electric trucks?", "When did that pay off?",
+         "When did the Weber haulage firm's investment in electric trucks pay off?"),
+        ("How much electricity does the LED lighting in the Kessler warehouse save?",
+         "Which funding programmes exist for heat pumps?", "Which funding programmes exist for heat pumps?"),
+    ],
+}
+_LABEL = re.compile(r"^\W*(eigenständige frage|self-contained question|rückfrage|follow-up|frage|question)\W*:\s*",
+                    re.IGNORECASE)
+MAX_REWRITE_TOKENS = 80
+
+
+def rewrite_messages(question: str, previous: str, language: str) -> list[ChatMessage]:
+    language = language if language in REWRITE_RULES else "de"
+    messages = [ChatMessage(role=MessageRole.SYSTEM, content=REWRITE_RULES[language])]
+    for earlier, follow_up, restated in REWRITE_EXAMPLES[language]:
+        messages += [
+            ChatMessage(role=MessageRole.USER, content=REWRITE_TURN[language].format(previous=earlier, question=follow_up)),
+            ChatMessage(role=MessageRole.ASSISTANT, content=restated),
+        ]
+    turn = REWRITE_TURN[language].format(previous=previous, question=question)
+    return messages + [ChatMessage(role=MessageRole.USER, content=turn)]
+
+
+def model_rewrite(llm, question: str, previous_queries: list[str]) -> str | None:
+    """The follow-up restated by `llm` as a question of its own; None when there is nothing to restate
+    or the model fails or does not reply with a question (an answer, a copy of the earlier question)."""
+    if not previous_queries or not question.strip():
+        return None
+    previous = previous_queries[-1]
+    try:
+        reply = llm.chat(rewrite_messages(question, previous, detect_language(question)),
+                         max_tokens=MAX_REWRITE_TOKENS).message.content or ""
+    except Exception as error:  # a busy, missing or failing model: the rule reads the follow-up instead
+        log.warning("follow-up rewriting: model failed (%s); the rule reads the question", error)
+        return None
+    lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+    restated = _LABEL.sub("", lines[0]).strip(" \"'„“”»«") if lines else ""
+    if not restated.endswith("?") or restated.casefold() == previous.strip().casefold():
+        log.info("follow-up rewriting: the model's reply %r is no restated question; the rule reads it", reply[:200])
+        return None
+    return restated

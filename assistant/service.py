@@ -30,7 +30,7 @@ from assistant.config import ConfigError, Settings
 from assistant.feedback import FeedbackStore
 from assistant.language_shift import LanguageShift, measure_gap
 from assistant.offline import enforce_offline
-from assistant.conversation import standalone_query
+from assistant.conversation import model_rewrite, standalone_query
 from assistant.retrieval import HybridRetriever, Retrieval
 from assistant.sessions import Sessions
 from assistant.unanswered import UnansweredQueue
@@ -339,10 +339,18 @@ class Klimawissen:
         self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None
     ) -> Retrieval:
         """Passages for a question; `history` holds the earlier questions of the conversation."""
-        query = standalone_query(question.strip(), history or [])
+        question = question.strip()
+        query = self.restated_follow_up(question, history) or standalone_query(question, history or [])
         if not query:
             return Retrieval(query)
         return self.retriever.retrieve(query, self.settings.top_k, filters)
+
+    def restated_follow_up(self, question: str, history: list[str] | None) -> str | None:
+        """The question restated by the answer model as one of its own (setting follow_up_model); None
+        when that is off, there is no history or the model gives no usable question."""
+        if not (self.settings.follow_up_model and history and isinstance(self.answerer, GenerativeAnswerer)):
+            return None
+        return model_rewrite(self.answerer.llm, question, history)
 
     @cached_property
     def question_slots(self) -> threading.BoundedSemaphore:
@@ -369,8 +377,12 @@ class Klimawissen:
         if aggregate is not None:
             yield aggregate
             return
+        # Before the slot, since it may wait for the model; the answer then reads the restated question too.
+        restated = self.restated_follow_up(question, history)
+        query = restated or standalone_query(question, history or [])
+        question = restated or question
         with self.question_slots:  # the part that needs the cores: embedding, search, the extractive answer
-            retrieval = self.retrieve(question, history, filters)
+            retrieval = self.retrieve(query, None, filters)
             if retrieval.passages and retrieval.relevance < self.settings.min_relevance:
                 stream = iter([self.answerer.nothing_found(question, retrieval.passages)])
             else:

@@ -20,7 +20,7 @@ from eval.metrics import (
     abstention_scores, average, calibrate_threshold, doc_ranking, page_ranking, percentile, ranking_scores,
     relevant_items,
 )
-from eval.systems import DEPTH, Bm25Baseline, DenseBaseline, Ours, ablations
+from eval.systems import DEPTH, Bm25Baseline, DenseBaseline, Ours, ablations, follow_ups_restated_by
 
 
 def index_corpus(corpus_dir: Path, data_dir: Path, base: Settings) -> Klimawissen:
@@ -91,6 +91,8 @@ def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print, answ
             service = index_corpus(eval_set.corpus_dir, workdir / f"index-{len(services)}", base)
             service.warm_up()
             systems = [Ours(service), Bm25Baseline(service), DenseBaseline(service), *ablations(service)]
+            if "local" in answer_backends and not eval_set.name.startswith("xquad"):  # XQuAD has no follow-ups
+                systems.append(follow_ups_restated_by(service, "local"))
             services[eval_set.corpus_dir] = (service, systems)
             progress(f"  {service.store.count()} chunks in {time.perf_counter() - started:.0f} s")
         _, systems = services[eval_set.corpus_dir]

@@ -47,6 +47,12 @@ def ablations(service: Klimawissen) -> list[Ours]:
     ]
 
 
+def follow_ups_restated_by(service: Klimawissen, backend: str) -> Ours:
+    """Ours with the answer model restating follow-ups (setting follow_up_model) instead of the rule."""
+    return Ours(service, f"klimawissen, follow-ups restated by the {backend} model", answer_backend=backend,
+                follow_up_model=True)
+
+
 def _all_chunks(service: Klimawissen, include_embeddings: bool = False) -> dict:
     include = ["documents", "metadatas"] + (["embeddings"] if include_embeddings else [])
     return service.store.records(include=include)

@@ -1,5 +1,5 @@
-"""Shared fixtures: an isolated data directory, a network guard, a fake embedder, PDFs made on the spot,
-a tiny German corpus and a real `chroma run` server."""
+"""Shared fixtures: an isolated data directory, a network guard, a fake embedder, a scripted chat model,
+PDFs made on the spot, a tiny German corpus and a real `chroma run` server."""
 
 from __future__ import annotations
 
@@ -115,6 +115,24 @@ def fake_embedder() -> HashingEmbedding:
 
 
 # --- documents made on the spot -------------------------------------------------------------------
+
+class ScriptedChatModel:
+    """A chat model that records every call's messages and replies from a script (or raises an error
+    put in it), for code that asks a model something outside the answer stream."""
+
+    def __init__(self, *replies: str | Exception):
+        self.replies = list(replies)
+        self.calls: list[list] = []
+
+    def chat(self, messages, **options):
+        from llama_index.core.llms import ChatMessage, ChatResponse, MessageRole
+
+        self.calls.append(messages)
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=reply))
+
 
 def write_pdf(path: Path, pages: list[str], title: str = "", user_password: str = "", owner_password: str = "") -> Path:
     """A real multi-page PDF (fpdf2), one string per page; optionally encrypted with pypdf (AES-256).
@@ -274,7 +292,8 @@ def indexed_corpus(tmp_path_factory) -> Path:
 class FakeChatServer:
     """Speaks POST /v1/chat/completions over real HTTP; replies from a script, records every request.
     The question whether the sources answer (assistant/answering/answerability.py) is recorded apart, in
-    `checks`, and answered from `check_replies` ("Ja" when none is scripted)."""
+    `checks`, and answered from `check_replies` ("Ja" when none is scripted); so are requests to restate a
+    follow-up (`rewrites`, answered from `rewrite_replies`)."""
 
     def __init__(self):
         import json
@@ -282,11 +301,14 @@ class FakeChatServer:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         from assistant.answering.answerability import QUESTION
+        from assistant.conversation import REWRITE_RULES
 
         self.requests: list[dict] = []
         self.replies: list[str] = []
         self.checks: list[dict] = []
         self.check_replies: list[str] = []
+        self.rewrites: list[dict] = []  # follow-ups to restate (assistant/conversation.py), apart as well
+        self.rewrite_replies: list[str] = []
         self.streamed = 0  # replies sent as a stream of server-sent events
         server = self
 
@@ -296,6 +318,9 @@ class FakeChatServer:
                 if body["messages"][-1]["content"].endswith(tuple(QUESTION.values())):
                     server.checks.append(body)
                     reply = server.check_replies.pop(0) if server.check_replies else "Ja"
+                elif body["messages"][0]["content"] in REWRITE_RULES.values():
+                    server.rewrites.append(body)
+                    reply = server.rewrite_replies.pop(0)
                 else:
                     server.requests.append(body)
                     reply = server.replies.pop(0) if server.replies else "Keine Antwort vorbereitet."

@@ -122,17 +122,17 @@ class LocalChatModel:
         with self.queue.slot():
             yield ModelTurn(llama, self.max_answer_tokens)
 
-    def chat(self, messages: list[ChatMessage]) -> ChatResponse:
-        *_, last = self.stream_chat(messages)
+    def chat(self, messages: list[ChatMessage], max_tokens: int | None = None) -> ChatResponse:
+        *_, last = self.stream_chat(messages, max_tokens)
         return last
 
     def says_yes(self, messages: list[ChatMessage], yes: str, no: str, margin: float = 0.0) -> bool:
         with self.turn() as turn:
             return turn.says_yes(messages, yes, no, margin)
 
-    def stream_chat(self, messages: list[ChatMessage]) -> Iterator[ChatResponse]:
+    def stream_chat(self, messages: list[ChatMessage], max_tokens: int | None = None) -> Iterator[ChatResponse]:
         with self.turn() as turn:
-            yield from turn.stream_chat(messages)
+            yield from turn.stream_chat(messages, max_tokens)
 
 
 class ModelTurn:
@@ -153,10 +153,10 @@ class ModelTurn:
         )
         return reply["choices"][0]["message"]["content"].strip() == yes
 
-    def stream_chat(self, messages: list[ChatMessage]) -> Iterator[ChatResponse]:
+    def stream_chat(self, messages: list[ChatMessage], max_tokens: int | None = None) -> Iterator[ChatResponse]:
         """Token by token, as llama-index's `stream_chat` does: each response has the text so far and its delta."""
         chunks = self._llama.create_chat_completion(
-            messages=_plain(messages), temperature=0.1, max_tokens=self._max_answer_tokens, stream=True,
+            messages=_plain(messages), temperature=0.1, max_tokens=max_tokens or self._max_answer_tokens, stream=True,
         )
         content = ""
         for chunk in chunks:

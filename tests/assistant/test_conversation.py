@@ -1,6 +1,7 @@
 import pytest
 
-from assistant.conversation import is_follow_up, standalone_query
+from assistant.conversation import REWRITE_RULES, is_follow_up, model_rewrite, standalone_query
+from tests.conftest import ScriptedChatModel
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,35 @@ def test_without_history_nothing_is_added():
 def test_a_pronoun_at_the_end_points_back_but_an_article_does_not():
     assert is_follow_up("Was hat das gekostet?")
     assert not is_follow_up("Was kostet das Projekt in Bilk?")
+
+
+PREVIOUS = "Wie viel Erdgas spart die Wärmerückgewinnung der Großbäckerei Müller?"
+
+
+def test_the_model_restates_a_follow_up_from_the_previous_question_in_its_language():
+    model = ScriptedChatModel("Eigenständige Frage: „Wie viel CO2 spart die Wärmerückgewinnung der Großbäckerei?“")
+
+    restated = model_rewrite(model, "Und wie viel CO2 spart sie?", ["Wer hielt den Vortrag?", PREVIOUS])
+
+    assert restated == "Wie viel CO2 spart die Wärmerückgewinnung der Großbäckerei?"
+    (messages,) = model.calls
+    assert messages[0].content == REWRITE_RULES["de"]
+    assert PREVIOUS in messages[-1].content and "Und wie viel CO2 spart sie?" in messages[-1].content
+    english = ScriptedChatModel("What did the bakery's heat recovery cost?")
+    assert model_rewrite(english, "And what did it cost?", [PREVIOUS]) == "What did the bakery's heat recovery cost?"
+    assert english.calls[0][0].content == REWRITE_RULES["en"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Ja, der Stromverbrauch steigt deutlich.", PREVIOUS, "", RuntimeError("server down")],
+    ids=["an answer", "the previous question", "nothing", "an error"],
+)
+def test_without_a_restated_question_from_the_model_the_rule_reads_the_follow_up(reply):
+    assert model_rewrite(ScriptedChatModel(reply), "Und wie viel CO2 spart sie?", [PREVIOUS]) is None
+
+
+def test_without_history_the_model_is_not_asked():
+    model = ScriptedChatModel()
+    assert model_rewrite(model, "Und wie viel CO2 spart sie?", []) is None
+    assert model.calls == []

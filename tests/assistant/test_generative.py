@@ -213,3 +213,41 @@ def test_the_local_model_is_held_from_the_sources_check_to_the_end_of_the_answer
     middle = ["asked Ja/Nein with margin 0.5"] + (["answering"] if says_yes else [])
     assert model.events == ["turn taken", *middle, "turn given back"]
     assert answer.abstained is not says_yes
+
+
+FOLLOW_UP = "Und wie viel CO2e spart sie im Jahr?"
+EARLIER = "Wie viel Erdgas spart die Wärmerückgewinnung der Großbäckerei?"
+RESTATED = "Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei im Jahr?"
+
+
+def test_with_follow_up_model_on_the_server_restates_a_follow_up_for_retrieval_and_answer(service, fake_chat_server):
+    restating = service.variant(follow_up_model=True)
+    fake_chat_server.rewrite_replies.append(RESTATED)
+    fake_chat_server.check_replies.append("Nein")  # the question that reaches the sources check is recorded
+
+    answer = restating.ask(FOLLOW_UP, history=[EARLIER])
+
+    [rewrite], [check] = fake_chat_server.rewrites, fake_chat_server.checks
+    assert EARLIER in rewrite["messages"][-1]["content"] and FOLLOW_UP in rewrite["messages"][-1]["content"]
+    assert check["messages"][1]["content"].endswith(f"{RESTATED}\n\n{QUESTION['de']}")
+    assert "28,1 t CO2e" in restating.retrieve(RESTATED).passages[0].text
+    assert [p.text for p in answer.passages] == [p.text for p in restating.retrieve(RESTATED).passages]
+    assert [q.question for q in restating.unanswered.all()] == [RESTATED]  # staff read it without the chat
+
+
+def test_with_follow_up_model_off_the_rule_reads_a_follow_up_and_no_server_is_asked(service, fake_chat_server):
+    fake_chat_server.replies.append("Sie spart 28,1 t CO2e [1].")
+
+    answer = service.ask(FOLLOW_UP, history=[EARLIER])
+
+    assert fake_chat_server.rewrites == []
+    assert fake_chat_server.requests[0]["messages"][1]["content"].endswith(FOLLOW_UP)
+    assert [p.text for p in answer.passages] == [p.text for p in service.retrieve(f"{EARLIER} {FOLLOW_UP}").passages]
+
+
+def test_a_server_that_cannot_restate_leaves_the_follow_up_to_the_rule(service, fake_chat_server):
+    fake_chat_server.rewrite_replies.append("Die Bäckerei spart 28,1 t CO2e.")  # an answer, not a question
+
+    retrieval = service.variant(follow_up_model=True).retrieve(FOLLOW_UP, history=[EARLIER])
+
+    assert len(fake_chat_server.rewrites) == 1 and retrieval.query == f"{EARLIER} {FOLLOW_UP}"

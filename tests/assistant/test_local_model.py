@@ -7,6 +7,7 @@ import pytest
 from assistant.answering.answerability import sources_answer
 from assistant.answering.generative import FALLBACK, NOT_IN_SOURCES, GenerativeAnswerer
 from assistant.answering.prompt import build_messages
+from assistant.conversation import model_rewrite
 from assistant.answering.local_model import MODEL_SHA256, MODEL_SIZE, model_path
 from assistant.service import Klimawissen
 from assistant.verification import verify_answer
@@ -117,3 +118,14 @@ def test_the_generation_queue_runs_one_answer_and_turns_away_more_than_it_may_ho
     release.set()
     assert waiter_done.wait(30)
     assert order == ["first", "second"]
+
+
+def test_the_local_model_restates_a_follow_up_and_leaves_a_self_contained_question(local_service):
+    earlier = ["Wie viel Erdgas spart die Wärmerückgewinnung der Großbäckerei?"]
+    model = local_service.answerer.llm
+
+    restated = model_rewrite(model, "Und wie viel CO2e spart sie im Jahr?", earlier)
+
+    assert restated and "Großbäckerei" in restated and "CO2e" in restated and detect_language(restated) == "de"
+    assert model_rewrite(model, "Wer sind die Initialpartner des Klimapakts?", earlier) == (
+        "Wer sind die Initialpartner des Klimapakts?")
