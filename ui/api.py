@@ -44,6 +44,8 @@ class MetadataRequest(BaseModel):
 
 def answer_json(answer: Answer) -> dict:
     return {
+        # The question as answered: a follow-up the model restated (setting follow_up_model) reads in full.
+        "question": answer.question,
         "text": answer.text, "backend": answer.backend, "check": answer.check, "abstained": answer.abstained,
         "dropped": answer.dropped,
         "citations": [

@@ -79,7 +79,7 @@ def build_app(service: Klimawissen, language: str = "de") -> gr.Blocks:
         earlier = [_message_text(m["content"]) for m in history if m["role"] == "user"]
         history = history + [{"role": "user", "content": question}]
         for answer in service.ask_stream(question, earlier, _filters(sector, measure, year, source_language)):
-            reply = {"role": "assistant", "content": f"{answer_markdown(answer)}\n\n*{answer_status(answer, language)}*"}
+            reply = {"role": "assistant", "content": f"{answer_markdown(answer)}\n\n*{answer_status(answer, language, question)}*"}
             rated = {"question": question, "answer": answer.text,
                      "sources": [c.label() for c in answer.citations]} if answer.final else None
             yield "", history + [reply], sources_html(answer, language), rated

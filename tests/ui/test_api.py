@@ -148,6 +148,7 @@ def test_the_file_route_serves_published_documents_only(server, doc_id):
 def test_markdown_sources_open_at_their_section_with_text_escaped(server, service):
     answer = httpx.post(f"{server.url}/api/ask", json={"question": "Wer sind die Initialpartner des Klimapakts?"},
                         timeout=60).json()
+    assert answer["question"] == "Wer sind die Initialpartner des Klimapakts?"  # as answered; nothing restated
     citation = next(c for c in answer["citations"] if c["page"] is None)
     path, anchor = citation["link"].split("#")
     page = httpx.get(f"{server.url}{path}", timeout=30)

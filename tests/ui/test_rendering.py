@@ -57,6 +57,19 @@ def test_status_line_names_the_backend_and_what_the_checks_did():
     assert answer_status(answer).startswith("Das Sprachmodell hat die gefundenen Quellen gelesen")
 
 
+def test_status_line_shows_how_a_restated_follow_up_was_understood():
+    from ui.rendering import answer_status
+
+    answer = hostile_answer()
+    answer.question = "Wie viel CO2 spart die **Großbäckerei** im Jahr?"
+
+    assert answer_status(answer, "de", asked=answer.question) == "Antwort: Auszug aus den Quellen"
+    restated = answer_status(answer, "de", asked="Und wie viel CO2 spart sie?")
+    assert restated == ("Verstanden als: „Wie viel CO2 spart die \\*\\*Großbäckerei\\*\\* im Jahr?“ · "
+                        "Antwort: Auszug aus den Quellen")
+    assert answer_status(answer, "en", asked="And how much?").startswith("Understood as: „Wie viel CO2")
+
+
 def test_status_line_says_when_an_answer_is_still_a_draft_or_unchecked():
     from ui.rendering import answer_status
 
