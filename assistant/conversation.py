@@ -4,8 +4,10 @@ A rule decides by default: a short question that starts like a continuation or l
 ("das", "dafür", "sie", "it", "they") is read together with the previous question. With
 `follow_up_model` on, the answer model restates the follow-up as a question of its own instead
 ("Wie lange hat sich die Wärmepumpe der Bäckerei amortisiert?"), which the answer step can read too;
-the rule stands in whenever the model fails or replies with something that is not a question. The
-local 1.5B model retrieved worse that way than the rule does (docs/retrieval.md), so it is off by default.
+the rule stands in whenever the model is busy, fails or replies with something that is not a question.
+Every question after the first goes to the model, which keeps a self-contained one as it is: it also
+catches follow-ups the rule misses. The local 1.5B model retrieved worse that way than the rule does
+(docs/retrieval.md), so it is off by default.
 """
 
 from __future__ import annotations
@@ -84,6 +86,10 @@ REWRITE_EXAMPLES = {
 _LABEL = re.compile(r"^\W*(eigenständige frage|self-contained question|rückfrage|follow-up|frage|question)\W*:\s*",
                     re.IGNORECASE)
 MAX_REWRITE_TOKENS = 80
+# The earlier question goes into the prompt up to this length; a restatement may be this much longer
+# than the follow-up and the earlier question together (more is an answer, not a question).
+MAX_PREVIOUS_CHARS = 1000
+REWRITE_SLACK_CHARS = 40
 
 
 def rewrite_messages(question: str, previous: str, language: str) -> list[ChatMessage]:
@@ -99,20 +105,26 @@ def rewrite_messages(question: str, previous: str, language: str) -> list[ChatMe
 
 
 def model_rewrite(llm, question: str, previous_queries: list[str]) -> str | None:
-    """The follow-up restated by `llm` as a question of its own; None when there is nothing to restate
-    or the model fails or does not reply with a question (an answer, a copy of the earlier question)."""
+    """The follow-up restated by `llm` as a question of its own; None when there is nothing to restate,
+    the model is busy or fails, or it replies with no restated question (an answer, a copy of the earlier
+    question, another language than the follow-up's). A local model is asked only if it is free now
+    (`chat_if_free`): the rule is better than waiting behind someone else's answer."""
     if not previous_queries or not question.strip():
         return None
-    previous = previous_queries[-1]
+    previous = previous_queries[-1][:MAX_PREVIOUS_CHARS]
+    language = detect_language(question)
+    ask = getattr(llm, "chat_if_free", llm.chat)
     try:
-        reply = llm.chat(rewrite_messages(question, previous, detect_language(question)),
-                         max_tokens=MAX_REWRITE_TOKENS).message.content or ""
+        reply = ask(rewrite_messages(question, previous, language), max_tokens=MAX_REWRITE_TOKENS,
+                    temperature=0.0).message.content or ""
     except Exception as error:  # a busy, missing or failing model: the rule reads the follow-up instead
-        log.warning("follow-up rewriting: model failed (%s); the rule reads the question", error)
+        log.info("follow-up rewriting: no restatement from the model (%s); the rule reads the question", error)
         return None
     lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
     restated = _LABEL.sub("", lines[0]).strip(" \"'„“”»«") if lines else ""
-    if not restated.endswith("?") or restated.casefold() == previous.strip().casefold():
+    if (not restated.endswith("?") or restated.casefold() == previous.strip().casefold()
+            or len(restated) > len(question) + len(previous) + REWRITE_SLACK_CHARS
+            or detect_language(restated) != language):
         log.info("follow-up rewriting: the model's reply %r is no restated question; the rule reads it", reply[:200])
         return None
     return restated

@@ -339,18 +339,19 @@ class Klimawissen:
         self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None
     ) -> Retrieval:
         """Passages for a question; `history` holds the earlier questions of the conversation."""
-        question = question.strip()
-        query = self.restated_follow_up(question, history) or standalone_query(question, history or [])
+        query, _ = self.standalone(question.strip(), history)
         if not query:
             return Retrieval(query)
         return self.retriever.retrieve(query, self.settings.top_k, filters)
 
-    def restated_follow_up(self, question: str, history: list[str] | None) -> str | None:
-        """The question restated by the answer model as one of its own (setting follow_up_model); None
-        when that is off, there is no history or the model gives no usable question."""
-        if not (self.settings.follow_up_model and history and isinstance(self.answerer, GenerativeAnswerer)):
-            return None
-        return model_rewrite(self.answerer.llm, question, history)
+    def standalone(self, question: str, history: list[str] | None) -> tuple[str, str]:
+        """(what retrieval searches with, what the answer reads). With `follow_up_model` and a generating
+        backend the model's restatement is both; otherwise (and whenever the model gives none) the rule's
+        query and the question as asked."""
+        restated = None
+        if self.settings.follow_up_model and history and isinstance(self.answerer, GenerativeAnswerer):
+            restated = model_rewrite(self.answerer.llm, question, history)
+        return (restated, restated) if restated else (standalone_query(question, history or []), question)
 
     @cached_property
     def question_slots(self) -> threading.BoundedSemaphore:
@@ -377,12 +378,9 @@ class Klimawissen:
         if aggregate is not None:
             yield aggregate
             return
-        # Before the slot, since it may wait for the model; the answer then reads the restated question too.
-        restated = self.restated_follow_up(question, history)
-        query = restated or standalone_query(question, history or [])
-        question = restated or question
+        query, question = self.standalone(question, history)  # a restated follow-up is what the answer reads
         with self.question_slots:  # the part that needs the cores: embedding, search, the extractive answer
-            retrieval = self.retrieve(query, None, filters)
+            retrieval = self.retrieve(query, None, filters)  # the history is in `query` already
             if retrieval.passages and retrieval.relevance < self.settings.min_relevance:
                 stream = iter([self.answerer.nothing_found(question, retrieval.passages)])
             else:

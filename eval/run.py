@@ -20,7 +20,7 @@ from eval.metrics import (
     abstention_scores, average, calibrate_threshold, doc_ranking, page_ranking, percentile, ranking_scores,
     relevant_items,
 )
-from eval.systems import DEPTH, Bm25Baseline, DenseBaseline, Ours, ablations, follow_ups_restated_by
+from eval.systems import DEPTH, Bm25Baseline, DenseBaseline, FollowUpsRestated, Ours, ablations
 
 
 def index_corpus(corpus_dir: Path, data_dir: Path, base: Settings) -> Klimawissen:
@@ -34,6 +34,8 @@ def index_corpus(corpus_dir: Path, data_dir: Path, base: Settings) -> Klimawisse
 
 def evaluate_system(system, eval_set: EvalSet) -> dict:
     history = histories(eval_set.questions)
+    if isinstance(system, FollowUpsRestated):
+        system.restated = 0
     rows, latencies, relevance, answerable, ids = [], [], [], [], []
     for question in eval_set.questions:
         started = time.perf_counter()
@@ -59,6 +61,11 @@ def evaluate_system(system, eval_set: EvalSet) -> dict:
         "metrics": {name: average(group) for name, group in sorted(groups.items())},
         "latency_ms": {"p50": round(percentile(latencies, 0.5), 1), "p95": round(percentile(latencies, 0.95), 1)},
     }
+    if isinstance(system, FollowUpsRestated):
+        follow_ups = sum(bool(history[i]) for i in ids)
+        report["restated by the model"] = (
+            f"{system.restated} of {follow_ups} follow-ups (the rule read the others)"
+            + (f"; model unavailable: {system.service.backend_notice}" if system.service.backend_notice else ""))
     if not all(answerable) and hasattr(system, "threshold"):
         report["abstention"] = abstention_report(ids, relevance, answerable, system.threshold)
     return report
@@ -92,7 +99,7 @@ def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print, answ
             service.warm_up()
             systems = [Ours(service), Bm25Baseline(service), DenseBaseline(service), *ablations(service)]
             if "local" in answer_backends and not eval_set.name.startswith("xquad"):  # XQuAD has no follow-ups
-                systems.append(follow_ups_restated_by(service, "local"))
+                systems.append(FollowUpsRestated(service, "local"))
             services[eval_set.corpus_dir] = (service, systems)
             progress(f"  {service.store.count()} chunks in {time.perf_counter() - started:.0f} s")
         _, systems = services[eval_set.corpus_dir]
@@ -175,6 +182,9 @@ def markdown_report(results: dict, command: str) -> str:
                 cells = " | ".join(f"{metrics.get(m, 0):.3f}" for m in KEY_METRICS)
                 latency = report["latency_ms"] if group == "all answerable" else {"p50": "", "p95": ""}
                 lines.append(f"| {system_name} | {group} | {cells} | {latency['p50']} | {latency['p95']} |")
+        for system_name, report in systems.items():
+            if "restated by the model" in report:
+                lines += ["", f"{system_name}: {report['restated by the model']}."]
         for system_name, report in systems.items():
             if "abstention" in report:
                 lines += ["", f"Abstention on unanswerable questions ({system_name}):", "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from assistant.retrieval import Retrieval
 from assistant.service import Klimawissen
 from eval.metrics import Hit
 
@@ -32,8 +33,11 @@ class Ours:
         self.service = service.variant(**retriever_changes)
 
     def search(self, question: str, history: list[str]) -> tuple[list[Hit], float]:
-        retrieval = self.service.retrieve(question, history if self.use_history else [])
-        return [_hit(p.metadata) for p in retrieval.passages], retrieval.relevance
+        return _result(self.service.retrieve(question, history if self.use_history else []))
+
+
+def _result(retrieval: Retrieval) -> tuple[list[Hit], float]:
+    return [_hit(p.metadata) for p in retrieval.passages], retrieval.relevance
 
 
 def ablations(service: Klimawissen) -> list[Ours]:
@@ -47,10 +51,19 @@ def ablations(service: Klimawissen) -> list[Ours]:
     ]
 
 
-def follow_ups_restated_by(service: Klimawissen, backend: str) -> Ours:
-    """Ours with the answer model restating follow-ups (setting follow_up_model) instead of the rule."""
-    return Ours(service, f"klimawissen, follow-ups restated by the {backend} model", answer_backend=backend,
-                follow_up_model=True)
+class FollowUpsRestated(Ours):
+    """Ours with the answer model restating follow-ups (setting follow_up_model) instead of the rule;
+    `restated` counts the questions the model did restate (the rule read the others)."""
+
+    def __init__(self, service: Klimawissen, backend: str):
+        super().__init__(service, f"klimawissen, follow-ups restated by the {backend} model",
+                         answer_backend=backend, follow_up_model=True)
+        self.restated = 0
+
+    def search(self, question: str, history: list[str]) -> tuple[list[Hit], float]:
+        query, read = self.service.standalone(question, history)
+        self.restated += read != question
+        return _result(self.service.retrieve(query))  # the history is in `query` already
 
 
 def _all_chunks(service: Klimawissen, include_embeddings: bool = False) -> dict:

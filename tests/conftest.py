@@ -116,24 +116,6 @@ def fake_embedder() -> HashingEmbedding:
 
 # --- documents made on the spot -------------------------------------------------------------------
 
-class ScriptedChatModel:
-    """A chat model that records every call's messages and replies from a script (or raises an error
-    put in it), for code that asks a model something outside the answer stream."""
-
-    def __init__(self, *replies: str | Exception):
-        self.replies = list(replies)
-        self.calls: list[list] = []
-
-    def chat(self, messages, **options):
-        from llama_index.core.llms import ChatMessage, ChatResponse, MessageRole
-
-        self.calls.append(messages)
-        reply = self.replies.pop(0)
-        if isinstance(reply, Exception):
-            raise reply
-        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=reply))
-
-
 def write_pdf(path: Path, pages: list[str], title: str = "", user_password: str = "", owner_password: str = "") -> Path:
     """A real multi-page PDF (fpdf2), one string per page; optionally encrypted with pypdf (AES-256).
 
@@ -287,6 +269,28 @@ def indexed_corpus(tmp_path_factory) -> Path:
     return data_dir
 
 
+# --- a scripted chat model ------------------------------------------------------------------------
+
+class ScriptedChatModel:
+    """A chat model that records every call's messages and replies from a script (or raises an error
+    put in it), for code that asks a model something outside the answer stream."""
+
+    def __init__(self, *replies: str | Exception):
+        self.replies = list(replies)
+        self.calls: list[list] = []
+        self.options: list[dict] = []  # max_tokens, temperature … of each call
+
+    def chat(self, messages, **options):
+        from llama_index.core.llms import ChatMessage, ChatResponse, MessageRole
+
+        self.calls.append(messages)
+        self.options.append(options)
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=reply))
+
+
 # --- a fake OpenAI-compatible chat server on loopback ---------------------------------------------
 
 class FakeChatServer:
@@ -320,7 +324,7 @@ class FakeChatServer:
                     reply = server.check_replies.pop(0) if server.check_replies else "Ja"
                 elif body["messages"][0]["content"] in REWRITE_RULES.values():
                     server.rewrites.append(body)
-                    reply = server.rewrite_replies.pop(0)
+                    reply = server.rewrite_replies.pop(0) if server.rewrite_replies else ""  # "": the rule reads it
                 else:
                     server.requests.append(body)
                     reply = server.replies.pop(0) if server.replies else "Keine Antwort vorbereitet."

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse
@@ -26,7 +26,7 @@ from ui.rendering import section_anchor, source_link
 
 class AskRequest(BaseModel):
     question: str = Field(max_length=2000)
-    history: list[str] = Field(default_factory=list, max_length=20)
+    history: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=20)
     filters: dict[str, Any] = Field(default_factory=dict)
 
 

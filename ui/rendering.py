@@ -34,7 +34,7 @@ def answer_markdown(answer: Answer) -> str:
 STATUS_TEXTS = {
     "de": {
         "answer": "Antwort", "nothing": "Keine passenden Dokumente gefunden.", "sentences": "Sätze",
-        "understood": "Verstanden als",
+        "understood": "Verstanden als", "quotes": ("„", "“"),
         "backends": {"facts": "Kennzahlen der Fallbeispiele", "extractive": "Auszug aus den Quellen",
                      "openai": "Sprachmodell (Server)", "local": "Lokales Sprachmodell"},
         "checks": {
@@ -51,7 +51,7 @@ STATUS_TEXTS = {
     },
     "en": {
         "answer": "Answer", "nothing": "No matching documents found.", "sentences": "sentences",
-        "understood": "Understood as",
+        "understood": "Understood as", "quotes": ("“", "”"),
         "backends": {"facts": "figures of the case studies", "extractive": "excerpt from the sources",
                      "openai": "language model (server)", "local": "local language model"},
         "checks": {
@@ -73,7 +73,8 @@ def answer_status(answer: Answer, language: str = "de", asked: str = "") -> str:
     """Which backend answered and what the citation checks did, for the line under the answer; first how
     the question was understood, when the model restated a follow-up (`asked` is what the partner typed)."""
     words = STATUS_TEXTS[language]
-    understood = (f"{words['understood']}: „{escape_text(answer.question)}“ · "
+    opening, closing = words["quotes"]
+    understood = (f"{words['understood']}: {opening}{escape_text(answer.question)}{closing} · "
                   if asked and answer.question and answer.question != asked.strip() else "")
     return understood + _outcome(answer, words)
 

@@ -44,7 +44,16 @@ class GenerationQueue:
         self._waiting = 0
 
     @contextmanager
-    def slot(self):
+    def slot(self, wait: bool = True):
+        """The model for one caller; with `wait=False` only if no one holds it now (LocalModelBusy else)."""
+        if not wait:
+            if not self._running.acquire(blocking=False):
+                raise LocalModelBusy("Das Sprachmodell ist gerade ausgelastet.")
+            try:
+                yield
+            finally:
+                self._running.release()
+            return
         with self._count:
             if self._waiting >= self.max_waiting:
                 raise LocalModelBusy("Das Sprachmodell ist gerade ausgelastet.")
@@ -115,24 +124,31 @@ class LocalChatModel:
         return self._llama
 
     @contextmanager
-    def turn(self) -> Iterator["ModelTurn"]:
+    def turn(self, wait: bool = True) -> Iterator["ModelTurn"]:
         """The model for one question, held from the sources check to the answer's last token, so that no
         other answer runs in between and evicts the prompt llama.cpp has just evaluated."""
         llama = self.load()
-        with self.queue.slot():
+        with self.queue.slot(wait):
             yield ModelTurn(llama, self.max_answer_tokens)
 
-    def chat(self, messages: list[ChatMessage], max_tokens: int | None = None) -> ChatResponse:
-        *_, last = self.stream_chat(messages, max_tokens)
+    def chat(self, messages: list[ChatMessage], **options) -> ChatResponse:
+        *_, last = self.stream_chat(messages, **options)
         return last
+
+    def chat_if_free(self, messages: list[ChatMessage], **options) -> ChatResponse:
+        """A reply only if the model is free now, LocalModelBusy otherwise: for work that has a fallback
+        and must not wait behind someone else's answer."""
+        with self.turn(wait=False) as turn:
+            *_, last = turn.stream_chat(messages, **options)
+            return last
 
     def says_yes(self, messages: list[ChatMessage], yes: str, no: str, margin: float = 0.0) -> bool:
         with self.turn() as turn:
             return turn.says_yes(messages, yes, no, margin)
 
-    def stream_chat(self, messages: list[ChatMessage], max_tokens: int | None = None) -> Iterator[ChatResponse]:
+    def stream_chat(self, messages: list[ChatMessage], **options) -> Iterator[ChatResponse]:
         with self.turn() as turn:
-            yield from turn.stream_chat(messages, max_tokens)
+            yield from turn.stream_chat(messages, **options)
 
 
 class ModelTurn:
@@ -153,10 +169,12 @@ class ModelTurn:
         )
         return reply["choices"][0]["message"]["content"].strip() == yes
 
-    def stream_chat(self, messages: list[ChatMessage], max_tokens: int | None = None) -> Iterator[ChatResponse]:
+    def stream_chat(self, messages: list[ChatMessage], max_tokens: int | None = None,
+                    temperature: float = 0.1) -> Iterator[ChatResponse]:
         """Token by token, as llama-index's `stream_chat` does: each response has the text so far and its delta."""
         chunks = self._llama.create_chat_completion(
-            messages=_plain(messages), temperature=0.1, max_tokens=max_tokens or self._max_answer_tokens, stream=True,
+            messages=_plain(messages), temperature=temperature,
+            max_tokens=self._max_answer_tokens if max_tokens is None else max_tokens, stream=True,
         )
         content = ""
         for chunk in chunks:

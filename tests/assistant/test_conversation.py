@@ -1,6 +1,7 @@
 import pytest
 
-from assistant.conversation import REWRITE_RULES, is_follow_up, model_rewrite, standalone_query
+from assistant.answering.local_model import LocalModelBusy
+from assistant.conversation import MAX_REWRITE_TOKENS, REWRITE_RULES, is_follow_up, model_rewrite, standalone_query
 from tests.conftest import ScriptedChatModel
 
 
@@ -44,6 +45,7 @@ def test_the_model_restates_a_follow_up_from_the_previous_question_in_its_langua
 
     assert restated == "Wie viel CO2 spart die Wärmerückgewinnung der Großbäckerei?"
     (messages,) = model.calls
+    assert model.options == [{"max_tokens": MAX_REWRITE_TOKENS, "temperature": 0.0}]  # short and greedy
     assert messages[0].content == REWRITE_RULES["de"]
     assert PREVIOUS in messages[-1].content and "Und wie viel CO2 spart sie?" in messages[-1].content
     english = ScriptedChatModel("What did the bakery's heat recovery cost?")
@@ -53,8 +55,11 @@ def test_the_model_restates_a_follow_up_from_the_previous_question_in_its_langua
 
 @pytest.mark.parametrize(
     "reply",
-    ["Ja, der Stromverbrauch steigt deutlich.", PREVIOUS, "", RuntimeError("server down")],
-    ids=["an answer", "the previous question", "nothing", "an error"],
+    ["Ja, der Stromverbrauch steigt deutlich.", PREVIOUS, "", RuntimeError("server down"),
+     "How much CO2 does the bakery's heat recovery save?",
+     "Die Bäckerei spart 28,1 t CO2e, weil die Abwärme der Öfen das Brauchwasser vorwärmt und dadurch "
+     "140 MWh Erdgas im Jahr ersetzt. Wollen Sie mehr über die Bäckerei wissen?"],
+    ids=["an answer", "the previous question", "nothing", "an error", "another language", "an answer ending in a question"],
 )
 def test_without_a_restated_question_from_the_model_the_rule_reads_the_follow_up(reply):
     assert model_rewrite(ScriptedChatModel(reply), "Und wie viel CO2 spart sie?", [PREVIOUS]) is None
@@ -64,3 +69,17 @@ def test_without_history_the_model_is_not_asked():
     model = ScriptedChatModel()
     assert model_rewrite(model, "Und wie viel CO2 spart sie?", []) is None
     assert model.calls == []
+
+
+class BusyLocalModel(ScriptedChatModel):
+    """Like the local model while someone else's answer holds it: asked without waiting, it is busy."""
+
+    def chat_if_free(self, messages, **options):
+        self.calls.append(messages)
+        raise LocalModelBusy("busy")
+
+
+def test_a_busy_local_model_is_not_waited_for_the_rule_reads_the_follow_up():
+    model = BusyLocalModel("Wie viel CO2 spart die Wärmerückgewinnung der Großbäckerei?")
+    assert model_rewrite(model, "Und wie viel CO2 spart sie?", [PREVIOUS]) is None
+    assert len(model.calls) == 1 and model.replies  # asked once, without waiting, and `chat` never used

@@ -6,9 +6,9 @@ import pytest
 
 from assistant.answering.answerability import sources_answer
 from assistant.answering.generative import FALLBACK, NOT_IN_SOURCES, GenerativeAnswerer
+from assistant.answering.local_model import MODEL_SHA256, MODEL_SIZE, model_path
 from assistant.answering.prompt import build_messages
 from assistant.conversation import model_rewrite
-from assistant.answering.local_model import MODEL_SHA256, MODEL_SIZE, model_path
 from assistant.service import Klimawissen
 from assistant.verification import verify_answer
 from indexing.language import detect_language
@@ -115,9 +115,14 @@ def test_the_generation_queue_runs_one_answer_and_turns_away_more_than_it_may_ho
     with pytest.raises(LocalModelBusy):
         with queue.slot():
             pass
+    with pytest.raises(LocalModelBusy):  # asked without waiting while the first answer runs
+        with queue.slot(wait=False):
+            pass
     release.set()
     assert waiter_done.wait(30)
-    assert order == ["first", "second"]
+    with queue.slot(wait=False):  # free again: taken at once
+        order.append("third")
+    assert order == ["first", "second", "third"]
 
 
 def test_the_local_model_restates_a_follow_up_and_leaves_a_self_contained_question(local_service):

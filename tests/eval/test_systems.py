@@ -1,22 +1,25 @@
 """The retrieval systems `make eval` compares, beyond what the whole-run test covers."""
 
 from assistant.service import Klimawissen
-from eval.systems import Ours, follow_ups_restated_by
+from eval.systems import FollowUpsRestated, Ours
 
 
-def test_the_model_restating_system_asks_the_model_for_follow_ups_only(settings, fake_embedder, tiny_corpus,
-                                                                        fake_chat_server):
+def test_the_model_restating_system_asks_the_model_for_every_question_with_history(settings, fake_embedder,
+                                                                                   tiny_corpus, fake_chat_server):
     service = Klimawissen(settings.replace(openai_base_url=fake_chat_server.url, openai_model="test-model"),
                           embedder=fake_embedder)
     assert all(r.ok for r in service.ingest([tiny_corpus]))
-    restating = follow_ups_restated_by(service, "openai")
+    restating = FollowUpsRestated(service, "openai")
+    earlier = ["Wie viel Erdgas spart die Wärmerückgewinnung der Großbäckerei?"]
     restated = "Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei im Jahr?"
-    fake_chat_server.rewrite_replies.append(restated)
+    self_contained = "Wer sind die Initialpartner des Klimapakts?"
+    fake_chat_server.rewrite_replies += [restated, self_contained]  # the second one kept as it was
 
-    standalone_hits, _ = restating.search("Wer sind die Initialpartner des Klimapakts?", [])
-    follow_up_hits, _ = restating.search("Und wie viel CO2e spart sie im Jahr?",
-                                         ["Wie viel Erdgas spart die Wärmerückgewinnung der Großbäckerei?"])
+    first_hits, _ = restating.search(self_contained, [])  # no history: the model is not asked
+    follow_up_hits, _ = restating.search("Und wie viel CO2e spart sie im Jahr?", earlier)
+    kept_hits, _ = restating.search(self_contained, earlier)
 
-    assert len(fake_chat_server.rewrites) == 1 and fake_chat_server.requests == []
+    assert len(fake_chat_server.rewrites) == 2 and fake_chat_server.requests == []
     assert follow_up_hits == Ours(service).search(restated, [])[0]
-    assert standalone_hits == Ours(service).search("Wer sind die Initialpartner des Klimapakts?", [])[0]
+    assert first_hits == kept_hits == Ours(service).search(self_contained, [])[0]
+    assert restating.restated == 1

@@ -149,6 +149,8 @@ def test_markdown_sources_open_at_their_section_with_text_escaped(server, servic
     answer = httpx.post(f"{server.url}/api/ask", json={"question": "Wer sind die Initialpartner des Klimapakts?"},
                         timeout=60).json()
     assert answer["question"] == "Wer sind die Initialpartner des Klimapakts?"  # as answered; nothing restated
+    too_long = {"question": "Und was hat das gekostet?", "history": ["Wie viel spart die Bäckerei? " * 100]}
+    assert httpx.post(f"{server.url}/api/ask", json=too_long, timeout=30).status_code == 422  # never reaches a model
     citation = next(c for c in answer["citations"] if c["page"] is None)
     path, anchor = citation["link"].split("#")
     page = httpx.get(f"{server.url}{path}", timeout=30)

@@ -67,7 +67,7 @@ def test_status_line_shows_how_a_restated_follow_up_was_understood():
     restated = answer_status(answer, "de", asked="Und wie viel CO2 spart sie?")
     assert restated == ("Verstanden als: „Wie viel CO2 spart die \\*\\*Großbäckerei\\*\\* im Jahr?“ · "
                         "Antwort: Auszug aus den Quellen")
-    assert answer_status(answer, "en", asked="And how much?").startswith("Understood as: „Wie viel CO2")
+    assert answer_status(answer, "en", asked="And how much?").startswith("Understood as: “Wie viel CO2")
 
 
 def test_status_line_says_when_an_answer_is_still_a_draft_or_unchecked():
