@@ -74,7 +74,12 @@ def test_ingestion_compares_three_systems_on_the_same_corpus(quick_run):
     assert systems["klimawissen pipeline"]["chunks"] == systems["raw e5 embedder"]["chunks"] == corpus["chunks"]
     assert ingestion["chunks_in_store"] == corpus["chunks"]
     ours, raw = systems["klimawissen pipeline"]["seconds_median"], systems["raw e5 embedder"]["seconds_median"]
-    assert ingestion["overhead_vs_raw_percent"] == pytest.approx((ours - raw) / raw * 100, abs=1.0)
+    # The medians are reported to the millisecond and the quick corpus embeds in tens of milliseconds, so
+    # the overhead (from the unrounded medians) must lie within what the rounded ones allow.
+    rounding = 0.0005
+    lowest = ((ours - rounding) / (raw + rounding) - 1) * 100
+    highest = ((ours + rounding) / (raw - rounding) - 1) * 100
+    assert lowest - 0.1 <= ingestion["overhead_vs_raw_percent"] <= highest + 0.1
     assert f"**{ingestion['overhead_vs_raw_percent']} %**" in markdown
 
 
