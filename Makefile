@@ -41,7 +41,7 @@ test: install system-deps
 # Retrieval quality and latency, ours vs. the baselines, written to docs/evaluation.{md,json}.
 XQUAD ?= ../shared/eval-data/xquad-de-dev
 eval: install
-	$(VENV)/bin/klimawissen eval --questions eval/golden --questions eval/golden-holdout --questions eval/golden-holdout-2 --xquad $(XQUAD) \
+	$(VENV)/bin/klimawissen eval --questions eval/golden --questions eval/golden-holdout --questions eval/golden-holdout-2 --questions eval/golden-chains --xquad $(XQUAD) \
 		--answers extractive,local --command-line "make eval"
 
 # Speed, memory and start-up, ours vs. plain llama-index, written to docs/benchmarks.{md,json} (long: the

@@ -1,7 +1,8 @@
 """Follow-up questions: turn "Und wie lange hat sich das amortisiert?" into a query retrieval can use.
 
 A rule decides by default: a short question that starts like a continuation or leans on a pronoun
-("das", "dafür", "sie", "it", "they") is read together with the previous question. With
+("das", "dafür", "sie", "it", "they") is read together with the previous question, and with the ones
+before it while those were follow-ups too. With
 `follow_up_model` on, the answer model restates the follow-up as a question of its own instead
 ("Wie lange hat sich die Wärmepumpe der Bäckerei amortisiert?"), which the answer step can read too;
 the rule stands in whenever the model is busy, fails or replies with something that is not a question.
@@ -34,6 +35,8 @@ _ANAPHORA = re.compile(
 # Lower-case "sie" is "they"/"she" (a polite "Sie" is capitalised); "das Ganze" is the whole project.
 _BACK_REFERENCE = re.compile(r"\bsie\b|\b[Dd]as Ganze\b")
 MAX_FOLLOW_UP_WORDS = 14
+# A chain of follow-ups is read back at most this many turns: further back, a chat has usually moved on.
+MAX_CONTEXT_TURNS = 3
 
 
 def is_follow_up(question: str) -> bool:
@@ -43,10 +46,23 @@ def is_follow_up(question: str) -> bool:
     return any(pattern.search(question) for pattern in (_CONTINUATION, _ANAPHORA, _BACK_REFERENCE))
 
 
+def conversation_context(previous_queries: list[str]) -> str:
+    """The earlier turns a follow-up leans on: the last question and, while that one was a follow-up
+    too, the ones before it back to the question that stood on its own (at most MAX_CONTEXT_TURNS).
+    In "Was hat Teekanne umgestellt?" → "Was hat das gekostet?" → "Und wann war es bezahlt?" the last
+    turn needs the first one's company and the second one's topic."""
+    context: list[str] = []
+    for earlier in reversed(previous_queries):
+        context.insert(0, earlier)
+        if len(context) == MAX_CONTEXT_TURNS or not is_follow_up(earlier):
+            break
+    return " ".join(context)
+
+
 def standalone_query(question: str, previous_queries: list[str]) -> str:
-    """The query to retrieve with: the question itself, or with the previous one when it is a follow-up."""
+    """The query to retrieve with: the question itself, or with the turns it leans on when it is a follow-up."""
     if previous_queries and is_follow_up(question):
-        return f"{previous_queries[-1]} {question}"
+        return f"{conversation_context(previous_queries)} {question}"
     return question
 
 
@@ -86,8 +102,8 @@ REWRITE_EXAMPLES = {
 _LABEL = re.compile(r"^\W*(eigenständige frage|self-contained question|rückfrage|follow-up|frage|question)\W*:\s*",
                     re.IGNORECASE)
 MAX_REWRITE_TOKENS = 80
-# The earlier question goes into the prompt up to this length; a restatement may be this much longer
-# than the follow-up and the earlier question together (more is an answer, not a question).
+# The earlier turns go into the prompt up to this length; a restatement may be this much longer
+# than the follow-up and those turns together (more is an answer, not a question).
 MAX_PREVIOUS_CHARS = 1000
 REWRITE_SLACK_CHARS = 40
 
@@ -106,12 +122,13 @@ def rewrite_messages(question: str, previous: str, language: str) -> list[ChatMe
 
 def model_rewrite(llm, question: str, previous_queries: list[str]) -> str | None:
     """The follow-up restated by `llm` as a question of its own; None when there is nothing to restate,
-    the model is busy or fails, or it replies with no restated question (an answer, a copy of the earlier
-    question, another language than the follow-up's). A local model is asked only if it is free now
+    the model is busy or fails, or it replies with no restated question (an answer, a copy of an earlier
+    question, another language than the follow-up's). The model reads the turns the rule would
+    (`conversation_context`). A local model is asked only if it is free now
     (`chat_if_free`): the rule is better than waiting behind someone else's answer."""
     if not previous_queries or not question.strip():
         return None
-    previous = previous_queries[-1][:MAX_PREVIOUS_CHARS]
+    previous = conversation_context(previous_queries)[:MAX_PREVIOUS_CHARS]
     language = detect_language(question)
     ask = getattr(llm, "chat_if_free", llm.chat)
     try:
@@ -122,7 +139,7 @@ def model_rewrite(llm, question: str, previous_queries: list[str]) -> str | None
         return None
     lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
     restated = _LABEL.sub("", lines[0]).strip(" \"'„“”»«") if lines else ""
-    if (not restated.endswith("?") or restated.casefold() == previous.strip().casefold()
+    if (not restated.endswith("?") or restated.casefold() in {q.strip().casefold() for q in previous_queries}
             or len(restated) > len(question) + len(previous) + REWRITE_SLACK_CHARS
             or detect_language(restated) != language):
         log.info("follow-up rewriting: the model's reply %r is no restated question; the rule reads it", reply[:200])

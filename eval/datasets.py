@@ -21,9 +21,13 @@ class EvalSet:
 
 
 def histories(questions: list[GoldenQuestion]) -> dict[str, list[str]]:
-    """The earlier question of each follow-up's conversation (follow-ups come right after their parent)."""
-    text = {q.id: q.question for q in questions}
-    return {q.id: [text[q.follow_up_of]] if q.follow_up_of else [] for q in questions}
+    """The earlier questions of each follow-up's conversation, oldest first, as a chat would send them."""
+    by_id = {q.id: q for q in questions}
+    result: dict[str, list[str]] = {}
+    for question in questions:  # a parent always comes before its follow-ups (load_golden checks it)
+        parent = by_id.get(question.follow_up_of) if question.follow_up_of else None
+        result[question.id] = [*result[parent.id], parent.question] if parent else []
+    return result
 
 
 def golden_set(name: str, corpus_dir: Path, questions_path: Path) -> EvalSet:

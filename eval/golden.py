@@ -47,7 +47,8 @@ def load_golden(path: Path) -> list[GoldenQuestion]:
     """Read one .jsonl file, or every *.jsonl in a folder in name order.
 
     Raises ValueError naming file and line for a malformed line, an unknown type or language, a
-    duplicate id, or a follow-up whose parent is not an earlier question.
+    duplicate id, or a follow-up whose parent is not an earlier question. A follow-up's parent may be a
+    follow-up itself: a conversation of several turns.
     """
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     questions: list[GoldenQuestion] = []
@@ -69,8 +70,6 @@ def load_golden(path: Path) -> list[GoldenQuestion]:
                     raise ValueError(
                         f"{where}: follow_up_of {question.follow_up_of!r} is not the id of an earlier question"
                     )
-                if parent.type == "follow-up":
-                    raise ValueError(f"{where}: follow_up_of {parent.id!r} is itself a follow-up")
             by_id[question.id] = question
             questions.append(question)
     return questions

@@ -1,7 +1,14 @@
 import pytest
 
 from assistant.answering.local_model import LocalModelBusy
-from assistant.conversation import MAX_REWRITE_TOKENS, REWRITE_RULES, is_follow_up, model_rewrite, standalone_query
+from assistant.conversation import (
+    MAX_CONTEXT_TURNS,
+    MAX_REWRITE_TOKENS,
+    REWRITE_RULES,
+    is_follow_up,
+    model_rewrite,
+    standalone_query,
+)
 from tests.conftest import ScriptedChatModel
 
 
@@ -35,6 +42,26 @@ def test_a_pronoun_at_the_end_points_back_but_an_article_does_not():
     assert not is_follow_up("Was kostet das Projekt in Bilk?")
 
 
+OPENING = "Was hat die Druckerei Lindemann an ihren Kompressoren geändert?"
+
+
+def test_a_chain_of_follow_ups_is_read_back_to_the_question_that_stood_on_its_own():
+    chat = ["Wer hielt den Impulsvortrag?", OPENING, "Was hat das gekostet?"]
+
+    query = standalone_query("Und wann hat es sich bezahlt gemacht?", chat)
+
+    assert query == f"{OPENING} Was hat das gekostet? Und wann hat es sich bezahlt gemacht?"
+
+
+def test_a_long_chain_is_read_back_only_so_far():
+    follow_ups = ["Und was hat das gekostet?", "Und wie viel Strom spart es?", "Und gab es Förderung dafür?",
+                  "Und wie lange hat das gedauert?"]
+
+    query = standalone_query("Und wer hat das geplant?", [OPENING, *follow_ups])
+
+    assert query == " ".join([*follow_ups[-MAX_CONTEXT_TURNS:], "Und wer hat das geplant?"])
+
+
 PREVIOUS = "Wie viel Erdgas spart die Wärmerückgewinnung der Großbäckerei Müller?"
 
 
@@ -63,6 +90,14 @@ def test_the_model_restates_a_follow_up_from_the_previous_question_in_its_langua
 )
 def test_without_a_restated_question_from_the_model_the_rule_reads_the_follow_up(reply):
     assert model_rewrite(ScriptedChatModel(reply), "Und wie viel CO2 spart sie?", [PREVIOUS]) is None
+
+
+def test_the_model_reads_the_whole_chain_and_may_not_hand_back_any_earlier_turn():
+    chat = [PREVIOUS, "Was hat das gekostet?"]
+    model = ScriptedChatModel("Was hat das gekostet?")
+
+    assert model_rewrite(model, "Und wann war sie bezahlt?", chat) is None
+    assert f"{PREVIOUS} Was hat das gekostet?" in model.calls[0][-1].content
 
 
 def test_without_history_the_model_is_not_asked():

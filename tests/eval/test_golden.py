@@ -75,11 +75,13 @@ def test_golden_questions_match_the_corpus(questions):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("folder", ["golden-holdout", "golden-holdout-2"])
+HELD_OUT = ("golden-holdout", "golden-holdout-2", "golden-chains")
+
+
+@pytest.mark.parametrize("folder", HELD_OUT)
 def test_the_held_out_questions_match_the_corpus_and_share_nothing_with_the_other_sets(questions, folder):
     held_out = load_golden(REPO / "eval" / folder)
-    others = [*questions, *(q for name in ("golden-holdout", "golden-holdout-2") if name != folder
-                            for q in load_golden(REPO / "eval" / name))]
+    others = [*questions, *(q for name in HELD_OUT if name != folder for q in load_golden(REPO / "eval" / name))]
     problems = check_against_corpus(held_out, CORPUS_DOCUMENTS)
     assert not problems, "\n".join(problems)
     assert not {q.id for q in held_out} & {q.id for q in others}
