@@ -51,7 +51,7 @@ class Settings:
     # assistant/language_shift.py). Where it applies it replaces the boost above.
     cross_lingual_shift: float = 1.0
     # Follow-up questions restated by the answer model (generating backends only) instead of being read
-    # with the previous question by a rule. Off: the local 1.5B model's restatements retrieved worse than
+    # with the earlier turns by a rule. Off: the local 1.5B model's restatements retrieved worse than
     # the rule (docs/retrieval.md); meant for a stronger model on an OpenAI-compatible server.
     follow_up_model: bool = False
     # Optional CrossEncoder reranking of the top candidates: a local sentence-transformers model folder.

@@ -2,8 +2,7 @@
 
 A rule decides by default: a short question that starts like a continuation or leans on a pronoun
 ("das", "dafür", "sie", "it", "they") is read together with the previous question, and with the ones
-before it while those were follow-ups too. With
-`follow_up_model` on, the answer model restates the follow-up as a question of its own instead
+before it while those were follow-ups too. With `follow_up_model` on, the answer model restates the follow-up as a question of its own instead
 ("Wie lange hat sich die Wärmepumpe der Bäckerei amortisiert?"), which the answer step can read too;
 the rule stands in whenever the model is busy, fails or replies with something that is not a question.
 Every question after the first goes to the model, which keeps a self-contained one as it is: it also
@@ -35,7 +34,8 @@ _ANAPHORA = re.compile(
 # Lower-case "sie" is "they"/"she" (a polite "Sie" is capitalised); "das Ganze" is the whole project.
 _BACK_REFERENCE = re.compile(r"\bsie\b|\b[Dd]as Ganze\b")
 MAX_FOLLOW_UP_WORDS = 14
-# A chain of follow-ups is read back at most this many turns: further back, a chat has usually moved on.
+# A chain of follow-ups is read back at most this many turns, so that a long chat does not pile every
+# earlier question into the query (not measured: no golden chat is longer than four turns).
 MAX_CONTEXT_TURNS = 3
 
 
@@ -46,23 +46,23 @@ def is_follow_up(question: str) -> bool:
     return any(pattern.search(question) for pattern in (_CONTINUATION, _ANAPHORA, _BACK_REFERENCE))
 
 
-def conversation_context(previous_queries: list[str]) -> str:
+def conversation_turns(previous_queries: list[str]) -> list[str]:
     """The earlier turns a follow-up leans on: the last question and, while that one was a follow-up
     too, the ones before it back to the question that stood on its own (at most MAX_CONTEXT_TURNS).
     In "Was hat Teekanne umgestellt?" → "Was hat das gekostet?" → "Und wann war es bezahlt?" the last
     turn needs the first one's company and the second one's topic."""
-    context: list[str] = []
+    turns: list[str] = []
     for earlier in reversed(previous_queries):
-        context.insert(0, earlier)
-        if len(context) == MAX_CONTEXT_TURNS or not is_follow_up(earlier):
+        turns.insert(0, earlier)
+        if len(turns) == MAX_CONTEXT_TURNS or not is_follow_up(earlier):
             break
-    return " ".join(context)
+    return turns
 
 
 def standalone_query(question: str, previous_queries: list[str]) -> str:
     """The query to retrieve with: the question itself, or with the turns it leans on when it is a follow-up."""
     if previous_queries and is_follow_up(question):
-        return f"{conversation_context(previous_queries)} {question}"
+        return " ".join([*conversation_turns(previous_queries), question])
     return question
 
 
@@ -77,8 +77,13 @@ REWRITE_RULES = {
           "return it unchanged. Reply with the one question only.",
 }
 REWRITE_TURN = {
-    "de": "Vorige Frage: {previous}\nRückfrage: {question}\nEigenständige Frage:",
-    "en": "Earlier question: {previous}\nFollow-up: {question}\nSelf-contained question:",
+    "de": "{earlier}\nRückfrage: {question}\nEigenständige Frage:",
+    "en": "{earlier}\nFollow-up: {question}\nSelf-contained question:",
+}
+# One earlier turn on the line itself; two or three (a chain of follow-ups) one per line, oldest first.
+EARLIER_TURNS = {
+    "de": ("Vorige Frage: {turn}", "Vorige Fragen, die älteste zuerst:"),
+    "en": ("Earlier question: {turn}", "Earlier questions, oldest first:"),
 }
 # Worked examples (fictional firms) shown as earlier chat turns; the last one is already self-contained.
 REWRITE_EXAMPLES = {
@@ -102,45 +107,52 @@ REWRITE_EXAMPLES = {
 _LABEL = re.compile(r"^\W*(eigenständige frage|self-contained question|rückfrage|follow-up|frage|question)\W*:\s*",
                     re.IGNORECASE)
 MAX_REWRITE_TOKENS = 80
-# The earlier turns go into the prompt up to this length; a restatement may be this much longer
-# than the follow-up and those turns together (more is an answer, not a question).
-MAX_PREVIOUS_CHARS = 1000
+# Each earlier turn goes into the prompt up to this length. A restatement may be this much longer than
+# the follow-up and the longest earlier turn together: more is an answer, or the turns copied out.
+MAX_TURN_CHARS = 500
 REWRITE_SLACK_CHARS = 40
 
 
-def rewrite_messages(question: str, previous: str, language: str) -> list[ChatMessage]:
+def _earlier(turns: list[str], language: str) -> str:
+    one, several = EARLIER_TURNS[language]
+    if len(turns) == 1:
+        return one.format(turn=turns[0])
+    return "\n".join([several, *(f"- {turn}" for turn in turns)])
+
+
+def rewrite_messages(question: str, turns: list[str], language: str) -> list[ChatMessage]:
     language = language if language in REWRITE_RULES else "de"
     messages = [ChatMessage(role=MessageRole.SYSTEM, content=REWRITE_RULES[language])]
     for earlier, follow_up, restated in REWRITE_EXAMPLES[language]:
-        messages += [
-            ChatMessage(role=MessageRole.USER, content=REWRITE_TURN[language].format(previous=earlier, question=follow_up)),
-            ChatMessage(role=MessageRole.ASSISTANT, content=restated),
-        ]
-    turn = REWRITE_TURN[language].format(previous=previous, question=question)
+        example = REWRITE_TURN[language].format(earlier=_earlier([earlier], language), question=follow_up)
+        messages += [ChatMessage(role=MessageRole.USER, content=example),
+                     ChatMessage(role=MessageRole.ASSISTANT, content=restated)]
+    turn = REWRITE_TURN[language].format(earlier=_earlier(turns, language), question=question)
     return messages + [ChatMessage(role=MessageRole.USER, content=turn)]
 
 
 def model_rewrite(llm, question: str, previous_queries: list[str]) -> str | None:
     """The follow-up restated by `llm` as a question of its own; None when there is nothing to restate,
-    the model is busy or fails, or it replies with no restated question (an answer, a copy of an earlier
-    question, another language than the follow-up's). The model reads the turns the rule would
-    (`conversation_context`). A local model is asked only if it is free now
-    (`chat_if_free`): the rule is better than waiting behind someone else's answer."""
+    the model is busy or fails, or it replies with no restated question (an answer, a copy of the
+    earlier turns, another language than the follow-up's). The model reads the turns the rule would
+    (`conversation_turns`). A local model is asked only if it is free now (`chat_if_free`): the rule
+    is better than waiting behind someone else's answer."""
     if not previous_queries or not question.strip():
         return None
-    previous = conversation_context(previous_queries)[:MAX_PREVIOUS_CHARS]
+    turns = [turn[:MAX_TURN_CHARS] for turn in conversation_turns(previous_queries)]
     language = detect_language(question)
     ask = getattr(llm, "chat_if_free", llm.chat)
     try:
-        reply = ask(rewrite_messages(question, previous, language), max_tokens=MAX_REWRITE_TOKENS,
+        reply = ask(rewrite_messages(question, turns, language), max_tokens=MAX_REWRITE_TOKENS,
                     temperature=0.0).message.content or ""
     except Exception as error:  # a busy, missing or failing model: the rule reads the follow-up instead
         log.info("follow-up rewriting: no restatement from the model (%s); the rule reads the question", error)
         return None
     lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
     restated = _LABEL.sub("", lines[0]).strip(" \"'„“”»«") if lines else ""
-    if (not restated.endswith("?") or restated.casefold() in {q.strip().casefold() for q in previous_queries}
-            or len(restated) > len(question) + len(previous) + REWRITE_SLACK_CHARS
+    copies = {text.strip().casefold() for text in [*previous_queries, " ".join(turns)]}
+    if (not restated.endswith("?") or restated.casefold() in copies
+            or len(restated) > len(question) + max(map(len, turns)) + REWRITE_SLACK_CHARS
             or detect_language(restated) != language):
         log.info("follow-up rewriting: the model's reply %r is no restated question; the rule reads it", reply[:200])
         return None

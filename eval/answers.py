@@ -14,13 +14,14 @@ from eval.metrics import percentile
 
 
 def sample(eval_set: EvalSet, answerable: int, unanswerable: int) -> list:
-    """Every k-th question of each kind, so the sample is fixed and spread over the whole set."""
-    def every_kth(questions, n):
-        step = max(1, len(questions) // max(1, n))
-        return questions[::step][:n]
+    """n questions of each kind at even spacing, so the sample is fixed and spread over the whole set
+    (a set is ordered by topic and language; its first n would leave out its end)."""
+    def evenly_spaced(questions, n):
+        n = min(n, len(questions))
+        return [questions[i * len(questions) // n] for i in range(n)]
 
     kinds = [q for q in eval_set.questions if q.type != "unanswerable"], [q for q in eval_set.questions if q.type == "unanswerable"]
-    return every_kth(kinds[0], answerable) + every_kth(kinds[1], unanswerable)
+    return evenly_spaced(kinds[0], answerable) + evenly_spaced(kinds[1], unanswerable)
 
 
 def _normalise(text: str) -> str:
@@ -86,7 +87,8 @@ def evaluate_answers(service: Klimawissen, eval_set: EvalSet, questions: list) -
             sum(r["fact stated"] for r in answerable) / max(1, len(answerable)), 3),
         "citation validity": round(sum(r["citations_valid"] for r in rows) / max(1, len(rows)), 3),
         "unsupported sentence rate": round(sum(r["unsupported_sentences"] for r in rows) / max(1, sentences), 3),
-        "abstention on unanswerable": round(sum(r["abstained"] for r in unanswerable) / max(1, len(unanswerable)), 3),
+        "abstention on unanswerable": (round(sum(r["abstained"] for r in unanswerable) / len(unanswerable), 3)
+                                       if unanswerable else "–"),
         "false abstention": round(sum(r["abstained"] for r in answerable) / max(1, len(answerable)), 3),
         "fallback to extractive": round(sum(r["fallback"] for r in rows) / max(1, len(rows)), 3),
         "seconds p50": round(percentile([r["seconds"] for r in rows], 0.5), 2),

@@ -21,12 +21,13 @@ class EvalSet:
 
 
 def histories(questions: list[GoldenQuestion]) -> dict[str, list[str]]:
-    """The earlier questions of each follow-up's conversation, oldest first, as a chat would send them."""
-    by_id = {q.id: q for q in questions}
+    """The earlier questions of each follow-up's conversation, oldest first, as a chat would send them.
+    A parent comes before its follow-ups (load_golden checks it); a missing one raises KeyError."""
+    text = {q.id: q.question for q in questions}
     result: dict[str, list[str]] = {}
-    for question in questions:  # a parent always comes before its follow-ups (load_golden checks it)
-        parent = by_id.get(question.follow_up_of) if question.follow_up_of else None
-        result[question.id] = [*result[parent.id], parent.question] if parent else []
+    for question in questions:
+        parent = question.follow_up_of
+        result[question.id] = [*result[parent], text[parent]] if parent else []
     return result
 
 

@@ -13,13 +13,16 @@ def conversations(questions: list[GoldenQuestion], indexed_doc_ids: set[str]) ->
     def answerable_here(question: GoldenQuestion) -> bool:
         return {e.doc_id for e in question.expected} <= indexed_doc_ids
 
-    starts: dict[str, list[GoldenQuestion]] = {}
+    talks: dict[str, list[GoldenQuestion]] = {}
+    opening_of: dict[str, str] = {}  # question id → the id of the question its chat opened with
     for question in questions:
         if question.follow_up_of is None:
-            starts[question.id] = [question]
-        elif question.follow_up_of in starts:
-            starts[question.follow_up_of].append(question)
-    return [c for c in starts.values() if all(answerable_here(q) for q in c)]
+            opening_of[question.id] = question.id
+            talks[question.id] = [question]
+        elif question.follow_up_of in opening_of:  # a follow-up of a follow-up joins the same chat
+            opening_of[question.id] = opening_of[question.follow_up_of]
+            talks[opening_of[question.id]].append(question)
+    return [c for c in talks.values() if all(answerable_here(q) for q in c)]
 
 
 def session_plans(conversations: list[list[GoldenQuestion]], sessions: int, questions: int) -> list[list[GoldenQuestion]]:

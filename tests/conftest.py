@@ -4,6 +4,7 @@ PDFs made on the spot, a tiny German corpus and a real `chroma run` server."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import socket
@@ -381,3 +382,22 @@ def fake_chat_server():
     server = FakeChatServer()
     yield server
     server.close()
+
+
+# --- golden question files ------------------------------------------------------------------------
+
+def golden_record(qid="q-1", **changes) -> dict:
+    """One question line in the golden format (eval/golden/README.md), with `changes` applied."""
+    base = {
+        "id": qid, "question": "Wie viel CO2 spart die Bäckerei?", "language": "de", "type": "numeric",
+        "expected": [{"doc_id": "baeckerei-abwaerme", "page": 3, "section": None}],
+        "facts": ["28,1 t CO2e"], "follow_up_of": None,
+    }
+    base.update(changes)
+    return base
+
+
+def write_jsonl(path: Path, *lines) -> Path:
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n"
+                            for line in lines), encoding="utf-8")
+    return path

@@ -4,6 +4,7 @@ from assistant.answering.local_model import LocalModelBusy
 from assistant.conversation import (
     MAX_CONTEXT_TURNS,
     MAX_REWRITE_TOKENS,
+    MAX_TURN_CHARS,
     REWRITE_RULES,
     is_follow_up,
     model_rewrite,
@@ -92,12 +93,39 @@ def test_without_a_restated_question_from_the_model_the_rule_reads_the_follow_up
     assert model_rewrite(ScriptedChatModel(reply), "Und wie viel CO2 spart sie?", [PREVIOUS]) is None
 
 
-def test_the_model_reads_the_whole_chain_and_may_not_hand_back_any_earlier_turn():
-    chat = [PREVIOUS, "Was hat das gekostet?"]
-    model = ScriptedChatModel("Was hat das gekostet?")
+CHAIN = [PREVIOUS, "Was hat das gekostet?"]
 
-    assert model_rewrite(model, "Und wann war sie bezahlt?", chat) is None
-    assert f"{PREVIOUS} Was hat das gekostet?" in model.calls[0][-1].content
+
+def test_the_model_reads_every_turn_of_a_chain_one_per_line_oldest_first():
+    model = ScriptedChatModel("Wann hat sich die Wärmerückgewinnung der Großbäckerei Müller bezahlt gemacht?")
+
+    restated = model_rewrite(model, "Und wann war sie bezahlt?", CHAIN)
+
+    assert restated == "Wann hat sich die Wärmerückgewinnung der Großbäckerei Müller bezahlt gemacht?"
+    prompt = model.calls[0][-1].content
+    assert f"\n- {PREVIOUS}\n- Was hat das gekostet?\n" in prompt and "Und wann war sie bezahlt?" in prompt
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [PREVIOUS, f"{PREVIOUS} Was hat das gekostet?",
+     "Die Wärmerückgewinnung hat 180.000 € gekostet und spart 140 MWh Erdgas im Jahr, sie war nach sechs "
+     "Jahren bezahlt. Wollen Sie mehr wissen?"],
+    ids=["the first turn", "the turns copied out", "an answer ending in a question"],
+)
+def test_with_a_chain_the_model_may_not_hand_back_the_earlier_turns_or_an_answer(reply):
+    assert model_rewrite(ScriptedChatModel(reply), "Und wann war sie bezahlt?", CHAIN) is None
+
+
+def test_a_long_earlier_turn_is_cut_and_the_newest_turn_still_reaches_the_model():
+    model = ScriptedChatModel("")
+    opening = "Wie viel Erdgas spart die Großbäckerei Müller? " + "Bitte mit Details. " * 80
+
+    model_rewrite(model, "Und wann war sie bezahlt?", [opening, "Was hat das gekostet?"])
+
+    prompt = model.calls[0][-1].content
+    assert opening[:MAX_TURN_CHARS] in prompt and opening[:MAX_TURN_CHARS + 1] not in prompt
+    assert "- Was hat das gekostet?" in prompt
 
 
 def test_without_history_the_model_is_not_asked():

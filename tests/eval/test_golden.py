@@ -9,7 +9,6 @@ Run: PYTHONPATH=/work/main .venv/bin/python -m pytest -q tests/eval
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from eval.golden import (
     corpus_documents,
     load_golden,
 )
+from tests.conftest import golden_record, write_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "eval" / "golden"
@@ -86,29 +86,15 @@ def test_the_held_out_questions_match_the_corpus_and_share_nothing_with_the_othe
     assert not problems, "\n".join(problems)
     assert not {q.id for q in held_out} & {q.id for q in others}
     assert not {q.question for q in held_out} & {q.question for q in others}
+    misplaced = [q.id for previous, q in zip(held_out, held_out[1:]) if q.follow_up_of and q.follow_up_of != previous.id]
+    assert not misplaced, misplaced
 
 
 # --- the loader's messages ------------------------------------------------------------------------
 
-def record(qid="q-1", **changes) -> dict:
-    base = {
-        "id": qid, "question": "Wie viel CO2 spart die Bäckerei?", "language": "de", "type": "numeric",
-        "expected": [{"doc_id": "baeckerei-abwaerme", "page": 3, "section": None}],
-        "facts": ["28,1 t CO2e"], "follow_up_of": None,
-    }
-    base.update(changes)
-    return base
-
-
-def write_jsonl(path: Path, *lines) -> Path:
-    path.write_text("".join((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n"
-                            for line in lines), encoding="utf-8")
-    return path
-
-
 def test_loads_a_file_into_dataclasses(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", record(), "",
-                       record("q-2", type="follow-up", question="Und wie viel Gas?", follow_up_of="q-1"))
+    path = write_jsonl(tmp_path / "a.jsonl", golden_record(), "",
+                       golden_record("q-2", type="follow-up", question="Und wie viel Gas?", follow_up_of="q-1"))
 
     first, second = load_golden(path)
 
@@ -118,37 +104,37 @@ def test_loads_a_file_into_dataclasses(tmp_path):
 
 
 def test_loads_every_jsonl_file_of_a_folder_in_name_order(tmp_path):
-    write_jsonl(tmp_path / "part-b.jsonl", record("b-1"))
-    write_jsonl(tmp_path / "part-a.jsonl", record("a-1"))
+    write_jsonl(tmp_path / "part-b.jsonl", golden_record("b-1"))
+    write_jsonl(tmp_path / "part-a.jsonl", golden_record("a-1"))
     (tmp_path / "notes.txt").write_text("not a question file", encoding="utf-8")
 
     assert [q.id for q in load_golden(tmp_path)] == ["a-1", "b-1"]
 
 
 def test_bad_json_names_file_and_line(tmp_path):
-    path = write_jsonl(tmp_path / "broken.jsonl", record(), '{"id": "q-2", "question": ')
+    path = write_jsonl(tmp_path / "broken.jsonl", golden_record(), '{"id": "q-2", "question": ')
 
     with pytest.raises(ValueError, match=r"broken\.jsonl, line 2"):
         load_golden(path)
 
 
 def test_unknown_type_is_named(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", record(type="trivia"))
+    path = write_jsonl(tmp_path / "a.jsonl", golden_record(type="trivia"))
 
     with pytest.raises(ValueError, match=r"a\.jsonl, line 1: unknown type 'trivia'"):
         load_golden(path)
 
 
 def test_unknown_language_is_named(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", record(language="fr"))
+    path = write_jsonl(tmp_path / "a.jsonl", golden_record(language="fr"))
 
     with pytest.raises(ValueError, match=r"line 1: unknown language 'fr'"):
         load_golden(path)
 
 
 def test_duplicate_id_across_files_names_the_second_file(tmp_path):
-    write_jsonl(tmp_path / "part-a.jsonl", record("q-1"))
-    write_jsonl(tmp_path / "part-b.jsonl", record("q-2"), record("q-1"))
+    write_jsonl(tmp_path / "part-a.jsonl", golden_record("q-1"))
+    write_jsonl(tmp_path / "part-b.jsonl", golden_record("q-2"), golden_record("q-1"))
 
     with pytest.raises(ValueError, match=r"part-b\.jsonl, line 2: duplicate id 'q-1'"):
         load_golden(tmp_path)
@@ -156,16 +142,16 @@ def test_duplicate_id_across_files_names_the_second_file(tmp_path):
 
 @pytest.mark.parametrize("parent", ["q-9", "q-3"])
 def test_follow_up_must_point_to_an_earlier_question(tmp_path, parent):
-    path = write_jsonl(tmp_path / "a.jsonl", record("q-1"),
-                       record("q-2", type="follow-up", follow_up_of=parent), record("q-3"))
+    path = write_jsonl(tmp_path / "a.jsonl", golden_record("q-1"),
+                       golden_record("q-2", type="follow-up", follow_up_of=parent), golden_record("q-3"))
 
     with pytest.raises(ValueError, match=rf"line 2: follow_up_of '{parent}' is not the id of an earlier question"):
         load_golden(path)
 
 
 def test_missing_key_and_key_order_are_reported(tmp_path):
-    missing = {key: value for key, value in record().items() if key != "facts"}
-    reordered = dict(reversed(list(record().items())))
+    missing = {key: value for key, value in golden_record().items() if key != "facts"}
+    reordered = dict(reversed(list(golden_record().items())))
 
     with pytest.raises(ValueError, match=r"line 1: question has missing keys \['facts'\]"):
         load_golden(write_jsonl(tmp_path / "a.jsonl", missing))
@@ -174,7 +160,7 @@ def test_missing_key_and_key_order_are_reported(tmp_path):
 
 
 def test_unanswerable_questions_have_no_expected_documents(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", record(type="unanswerable"))
+    path = write_jsonl(tmp_path / "a.jsonl", golden_record(type="unanswerable"))
 
     with pytest.raises(ValueError, match=r"line 1: an unanswerable question has empty"):
         load_golden(path)

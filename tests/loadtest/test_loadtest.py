@@ -94,6 +94,11 @@ def test_sessions_ask_follow_ups_right_after_their_question_and_only_about_index
                                                         ["q1", "q2", "q5", "q6"]]
 
 
+def test_a_follow_up_of_a_follow_up_stays_in_its_chat():
+    questions = [_question("q1", "a"), _question("q2", "a", "q1"), _question("q3", "a", "q2"), _question("q4", "b")]
+    assert [[q.id for q in talk] for talk in conversations(questions, {"a", "b"})] == [["q1", "q2", "q3"], ["q4"]]
+
+
 def test_citation_check_flags_unknown_documents_and_an_upload_cited_after_its_delete():
     log = StaffLog(known_doc_ids={"a", UPLOAD_ID})
     log.steps = [{"action": "upload", "started": 1.0, "seconds": 1.0, "ok": True, "detail": ""},
