@@ -135,7 +135,7 @@ def run(sets: list[EvalSet], workdir: Path, base: Settings, progress=print, answ
     return results
 
 
-# XQuAD questions answered per backend (every k-th of the dev split): the local model needs ~13 s each.
+# XQuAD questions answered per backend (evenly spaced over the dev split): the local model needs ~13 s each.
 XQUAD_ANSWER_SAMPLE = 20
 # Case studies written without sight of the fact extractor: all but the last were measured blind and
 # then used to improve it, the last never was (eval/facts-*/README.md).
