@@ -8,6 +8,8 @@ the question asks for a number or a date and the sentence has one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import math
 import re
 from typing import Iterator
@@ -83,8 +85,10 @@ class ExtractiveAnswerer:
         text = nothing + (f" {closest}: {topics}." if nearest else "")
         return Answer(question, text, list(citations.values()), passages, abstained=True)
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[Answer]:
-        """The same interface as the generating answerers; an extractive answer is final at once."""
+    def stream(self, question: str, passages: list[Passage], earlier: Sequence[str] = ()) -> Iterator[Answer]:
+        """The same interface as the generating answerers; an extractive answer is final at once. The
+        passages were retrieved with the `earlier` questions already, so the sentences are picked by
+        the question alone."""
         yield self.answer(question, passages)
 
     def answer(self, question: str, passages: list[Passage]) -> Answer:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from typing import Iterator
@@ -49,12 +50,13 @@ class GenerativeAnswerer:
     def nothing_found(self, question: str, passages: list[Passage]) -> Answer:
         return self.fallback.nothing_found(question, passages)
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer:
-        *_, final = self.stream(question, passages)
+    def answer(self, question: str, passages: list[Passage], earlier: Sequence[str] = ()) -> Answer:
+        *_, final = self.stream(question, passages, earlier)
         return final
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[Answer]:
-        """The extractive draft at once, then the model's text as it arrives, then the checked answer."""
+    def stream(self, question: str, passages: list[Passage], earlier: Sequence[str] = ()) -> Iterator[Answer]:
+        """The extractive draft at once, then the model's text as it arrives, then the checked answer.
+        `earlier`: the chat's questions a follow-up leans on, shown to the model beside it."""
         if not passages:
             yield self.fallback.nothing_found(question, passages)
             return
@@ -62,7 +64,7 @@ class GenerativeAnswerer:
         draft = self.fallback.answer(question, passages)
         yield replace(draft, stage="draft", backend=self.backend)
         language = detect_language(question)
-        messages, used = build_messages(question, passages, language, self.max_context_chars)
+        messages, used = build_messages(question, passages, language, self.max_context_chars, earlier)
         # While it streams, [n] in the model's text means the n-th passage of the prompt.
         prompt_numbers = [Citation(number, passage) for number, passage in enumerate(used, 1)]
         reply, first_token = "", None

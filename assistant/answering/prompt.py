@@ -8,6 +8,7 @@ afterwards either way (assistant/verification.py), so a hostile document cannot 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from llama_index.core.llms import ChatMessage, MessageRole
 
@@ -34,6 +35,10 @@ SYSTEM = {
     ),
 }
 _LABELS = {"de": ("Quelle", "Seite", "Frage"), "en": ("Source", "page", "Question")}
+# A follow-up read by the rule ("Und wie lange hat sich das amortisiert?") is answered with the chat's
+# earlier questions beside it: without them the model cannot tell what "das" is, and its sources check
+# turns the question away although the passages answer it.
+_EARLIER = {"de": "Frühere Fragen in diesem Chat", "en": "Earlier questions in this chat"}
 _MARKER_LOOKALIKE = re.compile(r"<{2,}|>{2,}")
 
 
@@ -44,8 +49,10 @@ def passage_block(number: int, passage: Passage, language: str) -> str:
     return f"<<<{source} {number}: {passage.title}{where}>>>\n{text}\n<<<end {number}>>>"
 
 
-def build_messages(question: str, passages: list[Passage], language: str, max_context_chars: int) -> tuple[list[ChatMessage], list[Passage]]:
-    """The chat messages and the passages that fitted the context budget (numbered 1..n in order)."""
+def build_messages(question: str, passages: list[Passage], language: str, max_context_chars: int,
+                   earlier: Sequence[str] = ()) -> tuple[list[ChatMessage], list[Passage]]:
+    """The chat messages and the passages that fitted the context budget (numbered 1..n in order);
+    `earlier` are the questions a follow-up leans on, oldest first."""
     language = language if language in SYSTEM else "de"
     blocks, used, size = [], [], 0
     for passage in passages:
@@ -55,5 +62,6 @@ def build_messages(question: str, passages: list[Passage], language: str, max_co
         blocks.append(block)
         used.append(passage)
         size += len(block)
-    user = "\n\n".join(blocks) + f"\n\n{_LABELS[language][2]}: {question}"
+    context = f"\n\n{_EARLIER[language]}: " + " | ".join(earlier) if earlier else ""
+    user = "\n\n".join(blocks) + f"{context}\n\n{_LABELS[language][2]}: {question}"
     return [ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM[language]), ChatMessage(role=MessageRole.USER, content=user)], used

@@ -241,8 +241,19 @@ def test_with_follow_up_model_off_the_rule_reads_a_follow_up_and_no_server_is_as
     answer = service.ask(FOLLOW_UP, history=[EARLIER])
 
     assert fake_chat_server.rewrites == []
-    assert fake_chat_server.requests[0]["messages"][1]["content"].endswith(FOLLOW_UP)
     assert [p.text for p in answer.passages] == [p.text for p in service.retrieve(f"{EARLIER} {FOLLOW_UP}").passages]
+    # The model answers and checks the follow-up with the question it leans on beside it.
+    [check], [request] = fake_chat_server.checks, fake_chat_server.requests
+    assert request["messages"][1]["content"].endswith(f"Frühere Fragen in diesem Chat: {EARLIER}\n\nFrage: {FOLLOW_UP}")
+    assert check["messages"][1]["content"].startswith(request["messages"][1]["content"])
+
+
+def test_a_question_that_stands_on_its_own_is_answered_without_the_chat(service, fake_chat_server):
+    fake_chat_server.replies.append("Sie spart 28,1 t CO2e [1].")
+
+    service.ask("Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?", history=["Wer hielt den Vortrag?"])
+
+    assert "Frühere Fragen" not in fake_chat_server.requests[0]["messages"][1]["content"]
 
 
 def test_a_server_that_cannot_restate_leaves_the_follow_up_to_the_rule(service, fake_chat_server):
