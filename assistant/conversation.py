@@ -2,8 +2,8 @@
 
 A rule decides by default: a short question that starts like a continuation or leans on a pronoun
 ("das", "dafür", "sie", "it", "they") is read together with the previous question, and with the ones
-before it while those were follow-ups too. With `follow_up_model` on, the answer model restates the follow-up as a question of its own instead
-("Wie lange hat sich die Wärmepumpe der Bäckerei amortisiert?"), which the answer step can read too;
+before it while those were follow-ups too. With `follow_up_model` on, the answer model restates the
+follow-up as a question of its own instead ("Wie lange hat sich die Wärmepumpe der Bäckerei amortisiert?"), which the answer step can read too;
 the rule stands in whenever the model is busy, fails or replies with something that is not a question.
 Every question after the first goes to the model, which keeps a self-contained one as it is: it also
 catches follow-ups the rule misses. The local 1.5B model retrieved worse that way than the rule does
@@ -37,6 +37,8 @@ MAX_FOLLOW_UP_WORDS = 14
 # A chain of follow-ups is read back at most this many turns, so that a long chat does not pile every
 # earlier question into the query (not measured: no golden chat is longer than four turns).
 MAX_CONTEXT_TURNS = 3
+# Each earlier turn goes into a model prompt (the rewrite's, the answer's) up to this length.
+MAX_TURN_CHARS = 500
 
 
 def is_follow_up(question: str) -> bool:
@@ -57,6 +59,12 @@ def conversation_turns(previous_queries: list[str]) -> list[str]:
         if len(turns) == MAX_CONTEXT_TURNS or not is_follow_up(earlier):
             break
     return turns
+
+
+def prompt_turns(previous_queries: list[str]) -> list[str]:
+    """The turns a follow-up leans on as a model prompt shows them: each cut to MAX_TURN_CHARS, so that
+    a long earlier question cannot crowd out the passages or delay the first token."""
+    return [turn[:MAX_TURN_CHARS] for turn in conversation_turns(previous_queries)]
 
 
 def standalone_query(question: str, previous_queries: list[str]) -> str:
@@ -107,9 +115,8 @@ REWRITE_EXAMPLES = {
 _LABEL = re.compile(r"^\W*(eigenständige frage|self-contained question|rückfrage|follow-up|frage|question)\W*:\s*",
                     re.IGNORECASE)
 MAX_REWRITE_TOKENS = 80
-# Each earlier turn goes into the prompt up to this length. A restatement may be this much longer than
-# the follow-up and the longest earlier turn together: more is an answer, or the turns copied out.
-MAX_TURN_CHARS = 500
+# A restatement may be this much longer than the follow-up and the longest earlier turn together:
+# more is an answer, or the turns copied out.
 REWRITE_SLACK_CHARS = 40
 
 
@@ -135,11 +142,11 @@ def model_rewrite(llm, question: str, previous_queries: list[str]) -> str | None
     """The follow-up restated by `llm` as a question of its own; None when there is nothing to restate,
     the model is busy or fails, or it replies with no restated question (an answer, a copy of the
     earlier turns, another language than the follow-up's). The model reads the turns the rule would
-    (`conversation_turns`). A local model is asked only if it is free now (`chat_if_free`): the rule
+    (`prompt_turns`). A local model is asked only if it is free now (`chat_if_free`): the rule
     is better than waiting behind someone else's answer."""
     if not previous_queries or not question.strip():
         return None
-    turns = [turn[:MAX_TURN_CHARS] for turn in conversation_turns(previous_queries)]
+    turns = prompt_turns(previous_queries)
     language = detect_language(question)
     ask = getattr(llm, "chat_if_free", llm.chat)
     try:

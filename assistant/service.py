@@ -30,7 +30,7 @@ from assistant.config import ConfigError, Settings
 from assistant.feedback import FeedbackStore
 from assistant.language_shift import LanguageShift, measure_gap
 from assistant.offline import enforce_offline
-from assistant.conversation import conversation_turns, model_rewrite, standalone_query
+from assistant.conversation import model_rewrite, prompt_turns, standalone_query
 from assistant.retrieval import HybridRetriever, Retrieval
 from assistant.sessions import Sessions
 from assistant.unanswered import UnansweredQueue
@@ -380,7 +380,7 @@ class Klimawissen:
             return
         query, question = self.standalone(question, history)  # a restated follow-up is what the answer reads
         # A follow-up the rule read with earlier turns is answered with those turns beside it.
-        earlier = conversation_turns(history) if history and query != question else []
+        earlier = prompt_turns(history) if history and query != question else []
         with self.question_slots:  # the part that needs the cores: embedding, search, the extractive answer
             retrieval = self.retrieve(query, None, filters)  # the history is in `query` already
             if retrieval.passages and retrieval.relevance < self.settings.min_relevance:

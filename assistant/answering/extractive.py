@@ -8,10 +8,9 @@ the question asks for a number or a date and the sentence has one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import math
 import re
+from collections.abc import Sequence
 from typing import Iterator
 
 from assistant.answering.base import Answer

@@ -50,8 +50,8 @@ class GenerativeAnswerer:
     def nothing_found(self, question: str, passages: list[Passage]) -> Answer:
         return self.fallback.nothing_found(question, passages)
 
-    def answer(self, question: str, passages: list[Passage], earlier: Sequence[str] = ()) -> Answer:
-        *_, final = self.stream(question, passages, earlier)
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        *_, final = self.stream(question, passages)
         return final
 
     def stream(self, question: str, passages: list[Passage], earlier: Sequence[str] = ()) -> Iterator[Answer]:

@@ -9,6 +9,7 @@ from assistant.answering.answerability import QUESTION
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.generative import CORRECTED, FALLBACK, NOT_IN_SOURCES, VERIFIED, GenerativeAnswerer
 from assistant.config import ConfigError
+from assistant.conversation import MAX_TURN_CHARS
 from assistant.service import Klimawissen
 
 INJECTION = (
@@ -246,6 +247,16 @@ def test_with_follow_up_model_off_the_rule_reads_a_follow_up_and_no_server_is_as
     [check], [request] = fake_chat_server.checks, fake_chat_server.requests
     assert request["messages"][1]["content"].endswith(f"Frühere Fragen in diesem Chat: {EARLIER}\n\nFrage: {FOLLOW_UP}")
     assert check["messages"][1]["content"].startswith(request["messages"][1]["content"])
+
+
+def test_a_long_earlier_question_is_cut_before_it_reaches_the_answer_prompt(service, fake_chat_server):
+    fake_chat_server.replies.append("Sie spart 28,1 t CO2e [1].")
+    long_earlier = EARLIER + " Bitte ausführlich." * 100
+
+    service.ask(FOLLOW_UP, history=[long_earlier])
+
+    prompt = fake_chat_server.requests[0]["messages"][1]["content"]
+    assert f"Frühere Fragen in diesem Chat: {long_earlier[:MAX_TURN_CHARS]}\n\nFrage: {FOLLOW_UP}" in prompt
 
 
 def test_a_question_that_stands_on_its_own_is_answered_without_the_chat(service, fake_chat_server):
