@@ -353,6 +353,12 @@ class Klimawissen:
             restated = model_rewrite(self.answerer.llm, question, history)
         return (restated, restated) if restated else (standalone_query(question, history or []), question)
 
+    def read_question(self, question: str, history: list[str] | None) -> tuple[str, str, list[str]]:
+        """`standalone`'s (query, question the answer reads) and the earlier turns shown beside it: a
+        follow-up the rule read with earlier turns is answered with those turns in the prompt."""
+        query, read = self.standalone(question, history)
+        return query, read, prompt_turns(history) if history and query != read else []
+
     @cached_property
     def question_slots(self) -> threading.BoundedSemaphore:
         """Many chats at once queue here in arrival order instead of all slowing down together."""
@@ -378,9 +384,7 @@ class Klimawissen:
         if aggregate is not None:
             yield aggregate
             return
-        query, question = self.standalone(question, history)  # a restated follow-up is what the answer reads
-        # A follow-up the rule read with earlier turns is answered with those turns beside it.
-        earlier = prompt_turns(history) if history and query != question else []
+        query, question, earlier = self.read_question(question, history)  # a restated follow-up is what the answer reads
         with self.question_slots:  # the part that needs the cores: embedding, search, the extractive answer
             retrieval = self.retrieve(query, None, filters)  # the history is in `query` already
             if retrieval.passages and retrieval.relevance < self.settings.min_relevance:

@@ -40,3 +40,11 @@ def sources_answer(llm, messages: list[ChatMessage], language: str, margin: floa
     reply = llm.chat(asked, max_tokens=3).message.content or ""
     return not _NO.match(reply)
 
+
+
+def sources_log_odds(llm, messages: list[ChatMessage], language: str) -> float:
+    """The local model's log-odds of "yes" against "no": what `sources_answer` compares with the margin
+    (eval/sources_check.py reads it to choose the margin)."""
+    language = language if language in QUESTION else "de"
+    with llm.turn() as turn:
+        return turn.yes_log_odds(check_messages(messages, language), *YES_NO[language])

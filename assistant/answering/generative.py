@@ -12,6 +12,8 @@ from contextlib import nullcontext
 from dataclasses import replace
 from typing import Iterator
 
+from llama_index.core.llms import ChatMessage
+
 from assistant.answering.answerability import sources_answer
 from assistant.answering.base import Answer
 from assistant.answering.extractive import ExtractiveAnswerer
@@ -63,8 +65,7 @@ class GenerativeAnswerer:
         started = time.perf_counter()
         draft = self.fallback.answer(question, passages)
         yield replace(draft, stage="draft", backend=self.backend)
-        language = detect_language(question)
-        messages, used = build_messages(question, passages, language, self.max_context_chars, earlier)
+        messages, used, language = self.prompt(question, passages, earlier)
         # While it streams, [n] in the model's text means the n-th passage of the prompt.
         prompt_numbers = [Citation(number, passage) for number, passage in enumerate(used, 1)]
         reply, first_token = "", None
@@ -92,6 +93,13 @@ class GenerativeAnswerer:
         final = self.check(question, passages, used, reply, draft)
         final.first_token_seconds = first_token
         yield final
+
+    def prompt(self, question: str, passages: list[Passage], earlier: Sequence[str] = ()
+               ) -> tuple[list[ChatMessage], list[Passage], str]:
+        """The model's messages, the passages in them, and the question's language."""
+        language = detect_language(question)
+        messages, used = build_messages(question, passages, language, self.max_context_chars, earlier)
+        return messages, used, language
 
     def check(self, question: str, passages: list[Passage], used: list[Passage], reply: str, extractive: Answer) -> Answer:
         """Keep the supported sentences of the reply, or give the extractive answer when too few are."""

@@ -160,14 +160,20 @@ class ModelTurn:
 
     def says_yes(self, messages: list[ChatMessage], yes: str, no: str, margin: float = 0.0) -> bool:
         """The model's one-word reply to a yes/no question, "yes" only if that first token is `margin`
-        log-odds likelier than "no". Both words are lifted far above every other token, "yes" less by
-        the margin, and the likelier is taken (greedy)."""
+        log-odds likelier than "no"."""
+        return self.yes_log_odds(messages, yes, no) > margin
+
+    def yes_log_odds(self, messages: list[ChatMessage], yes: str, no: str) -> float:
+        """How much likelier the reply's first token is `yes` than `no` (natural log-odds): the prompt is
+        evaluated once, and the two words' logits at its end compared (eval/sources_check.py reads
+        these to choose the margin)."""
+        from llama_cpp import llama_get_logits_ith  # loaded with the model (see LocalChatModel.load)
+
         yes_token, no_token = (self._llama.tokenize(word.encode(), add_bos=False)[0] for word in (yes, no))
-        reply = self._llama.create_chat_completion(
-            messages=_plain(messages), temperature=0.0, max_tokens=1,
-            logit_bias={yes_token: 100.0 - margin, no_token: 100.0},
-        )
-        return reply["choices"][0]["message"]["content"].strip() == yes
+        # One token is generated and not fed back, so the last logits are those after the prompt.
+        self._llama.create_chat_completion(messages=_plain(messages), temperature=0.0, max_tokens=1)
+        logits = llama_get_logits_ith(self._llama.ctx, -1)
+        return float(logits[yes_token] - logits[no_token])
 
     def stream_chat(self, messages: list[ChatMessage], max_tokens: int | None = None,
                     temperature: float = 0.1) -> Iterator[ChatResponse]:

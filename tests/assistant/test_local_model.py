@@ -80,6 +80,54 @@ def test_the_sources_check_margin_decides_between_the_models_yes_and_no(local_se
     assert not sources_answer(model, messages, "de", margin=100.0)  # "yes" can be asked to be far likelier
 
 
+def test_the_log_odds_the_check_compares_are_those_of_the_models_own_first_token(local_service):
+    """Read independently: llama.cpp's sampler with both words lifted far above all others, "Ja" by a
+    margin less, must pick "Ja" just below the log-odds and "Nein" just above."""
+    from assistant.answering.answerability import YES_NO, check_messages, sources_log_odds
+    from assistant.answering.local_model import _plain
+
+    question = "Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei pro Jahr?"
+    messages, _ = build_messages(question, local_service.retrieve(question).passages, "de", 2000)
+    model = local_service.answerer.llm
+    odds = sources_log_odds(model, messages, "de")
+
+    yes, no = YES_NO["de"]
+    with model.turn() as turn:
+        llama = turn._llama
+        tokens = [llama.tokenize(word.encode(), add_bos=False)[0] for word in (yes, no)]
+        first_pieces = [llama.detokenize([token]).decode() for token in tokens]  # "Nein" starts with "Ne"
+        for margin, expected in ((odds - 0.05, first_pieces[0]), (odds + 0.05, first_pieces[1])):
+            reply = llama.create_chat_completion(
+                messages=_plain(check_messages(messages, "de")), temperature=0.0, max_tokens=1,
+                logit_bias={tokens[0]: 100.0 - margin, tokens[1]: 100.0})
+            assert reply["choices"][0]["message"]["content"].strip() == expected, (margin, odds)
+
+
+def test_choosing_the_margin_reads_each_question_the_products_way(local_service, tmp_path):
+    """eval/sources_check.py with the real model: a question the sources answer gets higher log-odds than
+    one they do not, a follow-up (read with its chat) gets its value too, and retrieval's floor turns
+    questions away."""
+    from eval.datasets import golden_set
+    from eval.sources_check import log_odds
+    from tests.conftest import golden_record, write_jsonl
+
+    questions = write_jsonl(
+        tmp_path / "questions.jsonl",
+        golden_record("answered", question="Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei pro Jahr?"),
+        golden_record("follow-up", question="Und wie viel Erdgas?", type="follow-up", follow_up_of="answered"),
+        golden_record("open", question="Wie viele Elektrobusse hat die Rheinbahn 2024 gekauft?", type="unanswerable",
+                      expected=[], facts=[]),
+    )
+    eval_set = golden_set("tiny", tmp_path, questions)
+    rows = {row["id"]: row for row in log_odds(local_service.variant(min_relevance=0.0), eval_set, progress=lambda _: None)}
+
+    assert rows["answered"]["log_odds"] > rows["open"]["log_odds"]
+    assert rows["answered"]["answerable"] and not rows["open"]["answerable"]
+    assert isinstance(rows["follow-up"]["log_odds"], float)
+    floored = log_odds(local_service.variant(min_relevance=1.01), eval_set, progress=lambda _: None)
+    assert [row["log_odds"] for row in floored] == [None, None, None]
+
+
 def test_the_model_is_loaded_once_per_process(local_service):
     other = local_service.variant(top_k=3)
     assert isinstance(other.answerer, GenerativeAnswerer)
