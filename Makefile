@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test eval bench loadtest system-deps corpus lock clean
+.PHONY: install run test eval calibrate bench loadtest system-deps corpus lock clean
 
 install: $(STAMP)
 
@@ -43,6 +43,11 @@ XQUAD ?= ../shared/eval-data/xquad-de-dev
 eval: install
 	$(VENV)/bin/klimawissen eval --questions eval/golden --questions eval/golden-holdout --questions eval/golden-holdout-2 --questions eval/golden-chains --xquad $(XQUAD) \
 		--answers extractive,local --command-line "make eval"
+
+# The local model's sources check over every golden question: which margin turns away how many, written
+# to docs/sources-check.{md,json} (~45 min; docs/answers.md "Choosing the question and the margin").
+calibrate: install
+	$(PY) -m eval.sources_check --questions eval/golden --command-line "make calibrate"
 
 # Speed, memory and start-up, ours vs. plain llama-index, written to docs/benchmarks.{md,json} (long: the
 # 100k-chunk store is built once and kept in /tmp/klimawissen-bench; `python -m bench.run --help`).

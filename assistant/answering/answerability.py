@@ -41,7 +41,6 @@ def sources_answer(llm, messages: list[ChatMessage], language: str, margin: floa
     return not _NO.match(reply)
 
 
-
 def sources_log_odds(llm, messages: list[ChatMessage], language: str) -> float:
     """The local model's log-odds of "yes" against "no": what `sources_answer` compares with the margin
     (eval/sources_check.py reads it to choose the margin)."""
