@@ -45,7 +45,7 @@ eval: install
 		--answers extractive,local --command-line "make eval"
 
 # The local model's sources check over every golden question: which margin turns away how many, written
-# to docs/sources-check.{md,json} (~45 min; docs/answers.md "Choosing the question and the margin").
+# to docs/sources-check.{md,json} (~35 min; docs/answers.md "Choosing the question and the margin").
 calibrate: install
 	$(PY) -m eval.sources_check --questions eval/golden --command-line "make calibrate"
 

@@ -3,11 +3,12 @@
 A rule decides by default: a short question that starts like a continuation or leans on a pronoun
 ("das", "dafür", "sie", "it", "they") is read together with the previous question, and with the ones
 before it while those were follow-ups too. With `follow_up_model` on, the answer model restates the
-follow-up as a question of its own instead ("Wie lange hat sich die Wärmepumpe der Bäckerei amortisiert?"), which the answer step can read too;
-the rule stands in whenever the model is busy, fails or replies with something that is not a question.
-Every question after the first goes to the model, which keeps a self-contained one as it is: it also
-catches follow-ups the rule misses. The local 1.5B model retrieved worse that way than the rule does
-(docs/retrieval.md), so it is off by default.
+follow-up as a question of its own instead ("Wie lange hat sich die Wärmepumpe der Bäckerei
+amortisiert?"), which the answer step can read too; the rule stands in whenever the model is busy,
+fails or replies with something that is not a question. Every question after the first goes to the
+model, which keeps a self-contained one as it is: it also catches follow-ups the rule misses. The
+local 1.5B model retrieved worse that way than the rule does (docs/retrieval.md), so it is off by
+default.
 """
 
 from __future__ import annotations
