@@ -278,10 +278,10 @@ class Klimawissen:
         extractive = ExtractiveAnswerer(s.answer_sentences)
         if s.answer_backend == "extractive":
             return extractive
-        margin = s.sources_check_margin if s.check_sources else None
+        margins = s.sources_check_margins if s.check_sources else None
         if s.answer_backend == "openai":
             return GenerativeAnswerer(openai_compatible_llm(s), "openai", extractive, s.max_context_chars,
-                                      sources_check_margin=margin)
+                                      sources_check_margins=margins)
         if s.answer_backend == "local":
             model = LocalChatModel(s.data_dir / "models", threads=s.llm_threads)
             try:
@@ -293,7 +293,7 @@ class Klimawissen:
                     "Antworten werden als Auszug aus den Quellen gegeben."
                 )
                 return extractive
-            return GenerativeAnswerer(model, "local", extractive, s.max_context_chars, sources_check_margin=margin)
+            return GenerativeAnswerer(model, "local", extractive, s.max_context_chars, sources_check_margins=margins)
         raise ConfigError(f"Unknown answer_backend '{s.answer_backend}': use 'extractive', 'local' or 'openai'")
 
     def ingest(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:

@@ -1,12 +1,14 @@
-"""Choose the sources check's margin: the local model's log-odds that the sources answer, for every
-question of a golden set, and how many answerable questions each margin turns away and how many
-unanswerable ones it catches.
+"""Choose the sources check's margins: the local model's log-odds that the sources answer, for every
+question of a golden set, and per question language how many answerable questions each margin turns
+away and how many unanswerable ones it catches.
 
     python -m eval.sources_check --questions eval/golden --output docs
 
 Every question goes the product's way (follow-up rule, retrieval, answer prompt); the model evaluates
 the check prompt once per question (~7 s here), so all 284 golden questions take ~35 min. The margin
-proposed is the largest that turns away fewer than `max_turned_away` of the answerable questions.
+proposed for a language is the largest that turns away fewer than `max_turned_away` of its answerable
+questions: the model's log-odds for English questions over German sources run lower than for German
+ones, so one margin for both turned away 21 % of the English answerable questions and 4 % of the German.
 Questions over all case studies that the product answers from measure facts without the check (2 of
 the golden set: ga-109, gb-044) are counted like any other.
 """
@@ -25,7 +27,8 @@ from assistant.service import Klimawissen
 from eval.datasets import EvalSet, golden_set, histories
 from eval.run import index_corpus
 
-MARGINS = (0.0, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.25)
+MARGINS = tuple(round(0.1 * step, 1) for step in range(-2, 13))  # -0.2 … 1.2
+LANGUAGES = ("de", "en")
 
 
 def log_odds(service: Klimawissen, eval_set: EvalSet, progress=print) -> list[dict]:
@@ -40,7 +43,8 @@ def log_odds(service: Klimawissen, eval_set: EvalSet, progress=print) -> list[di
         if retrieval.passages and retrieval.relevance >= service.settings.min_relevance:
             messages, _, language = answerer.prompt(asked, retrieval.passages, earlier)
             value = round(sources_log_odds(answerer.llm, messages, language), 3)
-        rows.append({"id": question.id, "answerable": question.type != "unanswerable", "log_odds": value})
+        rows.append({"id": question.id, "language": question.language, "answerable": question.type != "unanswerable",
+                     "log_odds": value})
         progress(f"{number}/{len(eval_set.questions)} {question.id}: {value}")
     return rows
 
@@ -68,21 +72,40 @@ def proposed_margin(table: list[dict], max_turned_away: float = 0.10) -> float |
     return max(fitting) if fitting else None
 
 
-def markdown(table: list[dict], proposed: float | None, configured: float, command: str) -> str:
+def tables_by_language(rows: list[dict], margins=MARGINS) -> dict[str, list[dict]]:
+    """The margin table of each question language's rows (the product checks a question with its
+    language's margin)."""
+    return {language: margin_table([r for r in rows if r["language"] == language], margins)
+            for language in LANGUAGES}
+
+
+def _rate(count: int, total: int) -> str:
+    return f"{count / max(1, total):.1%} ({count}/{total})"
+
+
+def markdown(tables: dict[str, list[dict]], proposed: dict[str, float | None], configured: dict[str, float],
+             command: str) -> str:
     lines = [
-        "# Sources check: choosing the margin",
+        "# Sources check: choosing the margins",
         "",
-        f"Command: `{command}`. Configured margin: {configured}; proposed (largest with under 10 % of",
-        f"answerable questions turned away): {proposed}.",
+        f"Command: `{command}`. For each question language the proposed margin is the largest with under",
+        "10 % of that language's answerable questions turned away.",
         "",
-        "| margin | answerable turned away | unanswerable caught |",
-        "|---|---|---|",
+        "| question language | configured | proposed | answerable turned away | unanswerable caught |",
+        "|---|---|---|---|---|",
     ]
-    for row in table:
-        lines.append(f"| {row['margin']} | {row['answerable turned away'] / max(1, row['answerable']):.1%} "
-                     f"({row['answerable turned away']}/{row['answerable']}) | "
-                     f"{row['unanswerable caught'] / max(1, row['unanswerable']):.1%} "
-                     f"({row['unanswerable caught']}/{row['unanswerable']}) |")
+    for language, table in tables.items():
+        at = {row["margin"]: row for row in table}.get(configured[language])
+        rates = (f"{_rate(at['answerable turned away'], at['answerable'])} | "
+                 f"{_rate(at['unanswerable caught'], at['unanswerable'])}") if at else "– | –"
+        lines.append(f"| {language} | {configured[language]} | {proposed[language]} | {rates} |")
+    lines.append("")
+    lines.append("Rates at the configured margins. Every margin:")
+    for language, table in tables.items():
+        lines += ["", f"## Questions in {language}", "",
+                  "| margin | answerable turned away | unanswerable caught |", "|---|---|---|"]
+        lines += [f"| {row['margin']} | {_rate(row['answerable turned away'], row['answerable'])} | "
+                  f"{_rate(row['unanswerable caught'], row['unanswerable'])} |" for row in table]
     return "\n".join(lines) + "\n"
 
 
@@ -102,14 +125,15 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(service.backend_notice)
         started = time.perf_counter()
         rows = log_odds(service, eval_set)
-    table = margin_table(rows)
-    proposed = proposed_margin(table)
+    tables = tables_by_language(rows)
+    proposed = {language: proposed_margin(table) for language, table in tables.items()}
+    configured = base.sources_check_margins
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "sources-check.json").write_text(json.dumps(
-        {"command": args.command_line, "configured": base.sources_check_margin, "proposed": proposed,
-         "minutes": round((time.perf_counter() - started) / 60, 1), "table": table, "questions": rows},
+        {"command": args.command_line, "configured": configured, "proposed": proposed,
+         "minutes": round((time.perf_counter() - started) / 60, 1), "tables": tables, "questions": rows},
         indent=1), encoding="utf-8")
-    report = markdown(table, proposed, base.sources_check_margin, args.command_line)
+    report = markdown(tables, proposed, configured, args.command_line)
     (args.output / "sources-check.md").write_text(report, encoding="utf-8")
     print(report)
     return 0

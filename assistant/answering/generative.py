@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from typing import Iterator
@@ -40,14 +40,15 @@ def evidence(passage: Passage) -> str:
 
 class GenerativeAnswerer:
     def __init__(self, llm, backend: str, fallback: ExtractiveAnswerer, max_context_chars: int = 3000,
-                 min_supported_share: float = 0.5, sources_check_margin: float | None = None):
+                 min_supported_share: float = 0.5, sources_check_margins: Mapping[str, float] | None = None):
         self.llm = llm
         self.backend = backend
         self.fallback = fallback
         self.max_context_chars = max_context_chars
         self.min_supported_share = min_supported_share
-        # None: answer without first asking whether the sources answer (assistant/answering/answerability.py).
-        self.sources_check_margin = sources_check_margin
+        # Per question language ("de" for any other); None: answer without first asking whether the
+        # sources answer (assistant/answering/answerability.py).
+        self.sources_check_margins = sources_check_margins
 
     def nothing_found(self, question: str, passages: list[Passage]) -> Answer:
         return self.fallback.nothing_found(question, passages)
@@ -73,8 +74,8 @@ class GenerativeAnswerer:
         turn = self.llm.turn() if hasattr(self.llm, "turn") else nullcontext(self.llm)
         try:
             with turn as llm:
-                if self.sources_check_margin is not None and not sources_answer(
-                        llm, messages, language, self.sources_check_margin):
+                if self.sources_check_margins is not None and not sources_answer(
+                        llm, messages, language, self.sources_check_margin(language)):
                     yield replace(self.nothing_found(question, passages), backend=self.backend, check=NOT_IN_SOURCES)
                     return
                 for chunk in llm.stream_chat(messages):
@@ -93,6 +94,9 @@ class GenerativeAnswerer:
         final = self.check(question, passages, used, reply, draft)
         final.first_token_seconds = first_token
         yield final
+
+    def sources_check_margin(self, language: str) -> float:
+        return self.sources_check_margins.get(language, self.sources_check_margins["de"])
 
     def prompt(self, question: str, passages: list[Passage], earlier: Sequence[str] = ()
                ) -> tuple[list[ChatMessage], list[Passage], str]:

@@ -206,7 +206,7 @@ class TurnRecordingModel:
 @pytest.mark.parametrize("says_yes", [True, False])
 def test_the_local_model_is_held_from_the_sources_check_to_the_end_of_the_answer(service, says_yes):
     model = TurnRecordingModel(says_yes)
-    answerer = GenerativeAnswerer(model, "local", ExtractiveAnswerer(), sources_check_margin=0.5)
+    answerer = GenerativeAnswerer(model, "local", ExtractiveAnswerer(), sources_check_margins={"de": 0.5, "en": 0.2})
     question = "Wie viel CO2e spart die Wärmerückgewinnung der Großbäckerei?"
 
     answer = answerer.answer(question, service.retrieve(question).passages)
@@ -214,6 +214,24 @@ def test_the_local_model_is_held_from_the_sources_check_to_the_end_of_the_answer
     middle = ["asked Ja/Nein with margin 0.5"] + (["answering"] if says_yes else [])
     assert model.events == ["turn taken", *middle, "turn given back"]
     assert answer.abstained is not says_yes
+
+
+def test_an_english_question_is_checked_with_the_english_margin(service):
+    model = TurnRecordingModel(True)
+    answerer = GenerativeAnswerer(model, "local", ExtractiveAnswerer(), sources_check_margins={"de": 0.5, "en": 0.2})
+    question = "How much CO2e does the bakery's heat recovery save?"
+
+    answerer.answer(question, service.retrieve(question).passages)
+
+    assert "asked Yes/No with margin 0.2" in model.events
+
+
+def test_the_service_checks_each_language_with_its_configured_margin(service):
+    answerer = service.variant(answer_backend="openai", openai_base_url="http://127.0.0.1:9/v1", openai_model="m",
+                               sources_check_margin=0.7, sources_check_margin_en=0.1).answerer
+    assert answerer.sources_check_margin("de") == 0.7
+    assert answerer.sources_check_margin("en") == 0.1
+    assert answerer.sources_check_margin("fr") == 0.7  # any other language is read like German
 
 
 FOLLOW_UP = "Und wie viel CO2e spart sie im Jahr?"
