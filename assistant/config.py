@@ -68,7 +68,7 @@ class Settings:
     # Before a generating model answers, it is asked whether the sources state what the question asks;
     # "no" gives the plain "nothing found" answer (assistant/answering/answerability.py). The local model
     # leans to "yes", so its "yes" counts only when this many log-odds likelier than "no". Its log-odds
-    # run ~0.4 lower for English questions over the German case studies, so English questions have a
+    # run ~0.4–0.5 lower for English questions over the German case studies, so English questions have a
     # margin of their own. Both are chosen by `make calibrate` on all 284 golden questions as the largest
     # margin with under 10 % of that language's answerable ones turned away, and checked on the held-out
     # sets (docs/answers.md). An OpenAI-compatible model's own yes/no is taken as it is.
