@@ -39,11 +39,12 @@ def log_odds(service: Klimawissen, eval_set: EvalSet, progress=print) -> list[di
     for number, question in enumerate(eval_set.questions, 1):
         query, asked, earlier = service.read_question(question.question, history[question.id])
         retrieval = service.retrieve(query)
-        value = None
+        value, language = None, question.language
         if retrieval.passages and retrieval.relevance >= service.settings.min_relevance:
+            # The language the product detects in the question picks the margin it is checked with.
             messages, _, language = answerer.prompt(asked, retrieval.passages, earlier)
             value = round(sources_log_odds(answerer.llm, messages, language), 3)
-        rows.append({"id": question.id, "language": question.language, "answerable": question.type != "unanswerable",
+        rows.append({"id": question.id, "language": language, "answerable": question.type != "unanswerable",
                      "log_odds": value})
         progress(f"{number}/{len(eval_set.questions)} {question.id}: {value}")
     return rows

@@ -12,6 +12,9 @@ from indexing.readers import read_file
         ("Was hat die Spedition mit ihrem Fuhrpark gemacht?", "de"),
         ("Wie viele Punkte gab die Verteidigung der Panthers ab?", "de"),
         ("2035", "de"),
+        # "in" and "was" belong to both languages; they used to tip these two the wrong way.
+        ("In welchen Stufen sollten Betriebe ihre Klimaschutzmaßnahmen angehen?", "de"),
+        ("Where was Teekanne founded?", "en"),
     ],
 )
 def test_detects_german_and_english(text, language):
