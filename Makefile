@@ -44,8 +44,9 @@ eval: install
 	$(VENV)/bin/klimawissen eval --questions eval/golden --questions eval/golden-holdout --questions eval/golden-holdout-2 --questions eval/golden-chains --xquad $(XQUAD) \
 		--answers extractive,local --command-line "make eval"
 
-# The local model's sources check over every golden question: per question language, which margin turns away how many, written
-# to docs/sources-check.{md,json} (~35 min; docs/answers.md "Choosing the question and the margin").
+# The local model's sources check over every golden question: per question language, which margin turns
+# away how many, written to docs/sources-check.{md,json} (~35 min; docs/answers.md "Choosing the question
+# and the margin").
 calibrate: install
 	$(PY) -m eval.sources_check --questions eval/golden --command-line "make calibrate"
 

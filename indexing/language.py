@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-# Words both languages use ("in", "an", "was") are in neither list: they tipped "In welchem Jahr …?" to English.
+# Words both languages use ("in", "an", "was") are in neither list: "in" tipped "In welchem Jahr …?" to English.
 _GERMAN = frozenset(
     "der die das und ist nicht ein eine einen einem einer mit auf für den dem des sich auch wie wir wird wurde "
     "wurden werden im zu zum zur von bei aus nach oder aber wenn welche welcher welchen welchem welches wer "
