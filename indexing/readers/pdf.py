@@ -17,6 +17,11 @@ from indexing.readers.base import ReadDocument, TextUnit, content_hash, document
 # Custom info-dictionary key where our corpus build (and later the upload form) stores document metadata.
 METADATA_KEY = "/KlimawissenMeta"
 _HEADING = re.compile(r"^(\d+(\.\d+)*\.?\s+)?[A-ZÄÖÜ0-9][^.!?;:]{1,70}$")
+# Running headers and footers: lines among the first or last EDGE_LINES of a page that recur, page
+# numbers aside, on at least RUNNING_SHARE of the pages (and on RUNNING_MIN_PAGES or more).
+EDGE_LINES = 2
+RUNNING_SHARE = 0.5
+RUNNING_MIN_PAGES = 3
 
 
 def read_pdf(path: Path, data: bytes, max_pages: int) -> ReadDocument:
@@ -116,11 +121,16 @@ def _page_units(pages: list[str], large_lines: set[str]):
     the line (short, capitalised, no sentence punctuation). Consecutive heading lines form one heading.
     """
     is_heading = (lambda line: _squeeze(line) in large_lines) if large_lines else _looks_like_heading
+    page_lines = [_clean_lines(text) for text in pages]
+    running = _running_lines(page_lines)
     heading = ""
-    for number, text in enumerate(pages, start=1):
+    for number, cleaned in enumerate(page_lines, start=1):
         lines: list[str] = []
         previous_was_heading = False
-        for line in _clean_lines(text):
+        margins = _margin_positions(cleaned, running)
+        for position, line in enumerate(cleaned):
+            if position in margins:
+                continue
             if is_heading(line):
                 if lines:
                     yield TextUnit("\n".join(lines), page=number, heading=heading)
@@ -132,6 +142,35 @@ def _page_units(pages: list[str], large_lines: set[str]):
                 previous_was_heading = False
         if lines:
             yield TextUnit("\n".join(lines), page=number, heading=heading)
+
+
+def _running_lines(page_lines: list[list[str]]) -> set[str]:
+    """The keys of a layout's running headers and footers ("Quelle: … Seite 3 von 4"): repeated on every
+    page, they would end the last passage of each page, stand as passages of their own that share the
+    document's title and so match its every question, or, shaped like a heading, become every
+    section's heading."""
+    pages_with: Counter = Counter()
+    for lines in page_lines:
+        edges = {_running_key(line) for i, line in enumerate(lines) if _at_edge(i, len(lines))}
+        pages_with.update(edges)
+    needed = max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(page_lines))
+    return {key for key, count in pages_with.items() if count >= needed}
+
+
+def _margin_positions(lines: list[str], running: set[str]) -> set[int]:
+    """Where a page's running header and footer lines are; none on a page that would be left empty,
+    since a page of one short line ("Seite 12: Die Öfen geben 12 kWh Abwärme ab.") is its content."""
+    found = {i for i, line in enumerate(lines) if _at_edge(i, len(lines)) and _running_key(line) in running}
+    return found if len(found) < len(lines) else set()
+
+
+def _at_edge(position: int, count: int) -> bool:
+    return position < EDGE_LINES or position >= count - EDGE_LINES
+
+
+def _running_key(line: str) -> str:
+    """The line with its numbers and spacing left out: "Seite 3 von 4" and "Seite 4 von 4" are one footer."""
+    return re.sub(r"\d+", "#", _squeeze(line)).casefold()
 
 
 def _clean_lines(text: str) -> list[str]:

@@ -25,6 +25,41 @@ def test_pdf_keeps_one_unit_per_page_with_its_number_and_umlauts(tmp_path, make_
     assert [unit.heading for unit in document.units] == ["Einführung", "Maßnahme", "Ergebnis"]
 
 
+def test_pdf_running_footer_and_header_are_left_out_but_body_lines_kept(tmp_path, make_pdf):
+    """A footer on every page ("… Seite 2 von 4") would end each page's last passage, and a header shaped
+    like a heading would become every section's heading; a line repeated mid-page is content."""
+    pages = [
+        "Klimawissen Fallbeispiel\n"
+        "Ausgangslage\n"
+        "Die Halle verbrauchte 118 MWh Strom.\n"
+        "Leckagen kosten Geld.\n"
+        f"Auf dieser Seite geht es um {topic}.\n"
+        f"Quelle: Beispielbericht der Redaktion, Seite {number} von 4"
+        for number, topic in enumerate(("Druckluft", "Licht", "Wärme", "Kälte"), start=1)
+    ]
+    pages[0] = "Dies ist ein Entwurf vom Mai.\n" + pages[0]
+    document = read_file(make_pdf(tmp_path / "fall.pdf", pages))
+
+    text = "\n".join(unit.text for unit in document.units)
+    assert "Beispielbericht" not in text and "von 4" not in text
+    assert "Klimawissen Fallbeispiel" not in text
+    assert text.count("Leckagen kosten Geld.") == 4
+    assert text.count("Die Halle verbrauchte 118 MWh Strom.") == 4
+    assert "Dies ist ein Entwurf vom Mai." in text
+    assert "Auf dieser Seite geht es um Kälte." in text
+    # The header has a heading's shape: left in, it would have become part of every section's heading.
+    assert [(unit.page, unit.heading) for unit in document.units] == [
+        (1, ""), (1, "Ausgangslage"), (2, "Ausgangslage"), (3, "Ausgangslage"), (4, "Ausgangslage")]
+
+
+def test_pdf_of_two_pages_keeps_its_footer(tmp_path, make_pdf):
+    """Two pages are too few to tell a footer from a sentence that happens to repeat."""
+    pages = [f"Ergebnis\nDie Anlage spart 40 MWh.\nQuelle: Bericht, Seite {n} von 2" for n in (1, 2)]
+    document = read_file(make_pdf(tmp_path / "kurz.pdf", pages))
+
+    assert sum("Quelle: Bericht" in unit.text for unit in document.units) == 2
+
+
 def test_pdf_metadata_from_the_klimawissen_info_key(tmp_path, make_pdf):
     import json
 
