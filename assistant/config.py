@@ -50,6 +50,9 @@ class Settings:
     # searched, in units of the German−English gap measured on our own question pairs (0 = off;
     # assistant/language_shift.py). Where it applies it replaces the boost above.
     cross_lingual_shift: float = 1.0
+    # Weight of each candidate's best sentence (sentences embedded one by one at ingestion) in the
+    # fusion, beside the dense list's 1.0 and BM25's keyword_weight (0 = off); docs/retrieval.md.
+    sentence_weight: float = 1.5
     # Follow-up questions restated by the answer model (generating backends only) instead of being read
     # with the earlier turns by a rule. Off: the local 1.5B model's restatements retrieved worse than
     # the rule (docs/retrieval.md); meant for a stronger model on an OpenAI-compatible server.

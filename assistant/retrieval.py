@@ -1,6 +1,6 @@
 """Retrieval: the passages that best match a question, most relevant first.
 
-Dense (e5) and keyword (BM25) candidates are fused; metadata filters narrow both; for questions
+Dense (e5) and keyword (BM25) candidates, and each candidate's best sentence, are fused; metadata filters narrow both; for questions
 asking for examples the result is spread over different documents. The result carries a relevance
 signal (the best dense similarity of the question as asked) that the answer step uses to say "nothing
 found".
@@ -9,8 +9,11 @@ found".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
+
+import numpy as np
 
 from assistant.language_shift import LanguageShift
 from indexing.embedding import LocalEmbedding
@@ -78,6 +81,7 @@ def is_examples_question(question: str) -> bool:
 class DenseHits:
     chunks: list[StoredChunk]
     as_asked: list[StoredChunk]  # the best chunk of each partition for the question as asked (not moved)
+    vector: list[float] = field(default_factory=list)  # the question as asked
 
 
 class DenseRetriever:
@@ -101,15 +105,15 @@ class DenseRetriever:
         chunks, as_asked = [], []
         for partition in partitions:
             where = chroma_where({**filters, "language": partition} if partition else filters)
-            moved = self._towards(vector, language, partition or "")
+            moved = self.towards(vector, language, partition or "")
             found = self.store.query(moved, k, where)
             chunks += found
             # A moved question scores higher against every passage of that language, so its scores
             # would inflate the relevance signal: that is measured with the question as asked.
             as_asked += found[:1] if moved is vector else self.store.query(vector, 1, where)
-        return DenseHits(sorted(chunks, key=lambda c: c.score, reverse=True), as_asked)
+        return DenseHits(sorted(chunks, key=lambda c: c.score, reverse=True), as_asked, vector)
 
-    def _towards(self, vector: list[float], question_language: str, passage_language: str) -> list[float]:
+    def towards(self, vector: list[float], question_language: str, passage_language: str) -> list[float]:
         if self.language_shift is None:
             return vector
         return self.language_shift.move(vector, question_language, passage_language)
@@ -125,6 +129,7 @@ class HybridRetriever:
         keyword_weight: float = 0.6,
         cross_lingual_keyword_weight: float = 0.1,
         cross_lingual_boost: float = 0.0,
+        sentence_weight: float = 0.0,
         reranker=None,
         live_versions: Callable[[], dict[str, str | None]] | None = None,
         language_shift: LanguageShift | None = None,
@@ -136,6 +141,7 @@ class HybridRetriever:
         self.keyword_weight = keyword_weight
         self.cross_lingual_keyword_weight = cross_lingual_keyword_weight
         self.cross_lingual_boost = cross_lingual_boost
+        self.sentence_weight = sentence_weight
         self.reranker = reranker
         # doc_id → the version the registry publishes; None serves every chunk in the store.
         self.live_versions = live_versions
@@ -155,11 +161,17 @@ class HybridRetriever:
         keyword = self.keyword.search(question, CANDIDATES, filters)
         # An English question over mostly German text: BM25 can only match names and numbers.
         weight = self.cross_lingual_keyword_weight if language == "en" else self.keyword_weight
-        scores = self._fuse(self._balance_languages(dense, language), keyword, weight)
         chunks = {chunk.chunk_id: chunk for chunk in dense}
         missing = [hit.chunk_id for hit in keyword if hit.chunk_id not in chunks]
         chunks.update({c.chunk_id: c for c in served(list(self.store.get(missing).values()), live)})
         dense_scores = {chunk.chunk_id: chunk.score for chunk in dense}
+        lists = [
+            ([(c.chunk_id, c.score) for c in self._balance_languages(dense, language)], 1.0),
+            ([(h.chunk_id, h.score) for h in keyword], weight),
+        ]
+        if self.sentence_weight:
+            lists.append((self._best_sentences(chunks.values(), hits.vector, language, dense_scores), self.sentence_weight))
+        scores = self._fuse(lists)
         ranked = [
             Passage(cid, chunks[cid].text, dense_scores.get(cid, 0.0), chunks[cid].metadata)
             for cid in sorted(scores, key=scores.get, reverse=True)
@@ -188,17 +200,38 @@ class HybridRetriever:
         ]
         return sorted(adjusted, key=lambda c: c.score, reverse=True)
 
-    def _fuse(self, dense: list[StoredChunk], keyword: list, keyword_weight: float) -> dict[str, float]:
+    def _best_sentences(self, chunks: Iterable[StoredChunk], vector: list[float], language: str,
+                        dense_scores: dict[str, float]) -> list[tuple[str, float]]:
+        """Each candidate's best sentence similarity to the question, moved and boosted across languages
+        as the dense list is. A chunk indexed before sentences were embedded counts its dense score."""
+        shift = self.dense.language_shift
+        moved = {}
+        items = []
+        for chunk in chunks:
+            passage_language = chunk.metadata.get("language", language)
+            if chunk.sentences is None:
+                if chunk.chunk_id in dense_scores:
+                    items.append((chunk.chunk_id, dense_scores[chunk.chunk_id]))
+                continue
+            if passage_language not in moved:
+                moved[passage_language] = np.asarray(self.dense.towards(vector, language, passage_language))
+            score = float((chunk.sentences @ moved[passage_language]).max())
+            if self.cross_lingual_boost and passage_language != language and not (shift and shift.applies(language, passage_language)):
+                score += self.cross_lingual_boost
+            items.append((chunk.chunk_id, score))
+        return items
+
+    def _fuse(self, lists: list[tuple[list[tuple[str, float]], float]]) -> dict[str, float]:
+        """Fused scores of (chunk id, score) lists, each best first or unordered, with its weight."""
         scores: dict[str, float] = {}
         if self.fusion == "rrf":
-            for rank, chunk in enumerate(dense):
-                scores[chunk.chunk_id] = scores.get(chunk.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            for rank, hit in enumerate(keyword):
-                scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + keyword_weight / (RRF_K + rank + 1)
+            for items, weight in lists:
+                ranked = sorted(items, key=lambda item: item[1], reverse=True)
+                for rank, (cid, _) in enumerate(ranked):
+                    scores[cid] = scores.get(cid, 0.0) + weight / (RRF_K + rank + 1)
             return scores
         if self.fusion == "weighted":
             # Min-max normalise each list, then add: keeps the size of score gaps that RRF throws away.
-            lists = (([(c.chunk_id, c.score) for c in dense], 1.0), ([(h.chunk_id, h.score) for h in keyword], keyword_weight))
             for items, weight in lists:
                 for cid, normalised in _min_max(items):
                     scores[cid] = scores.get(cid, 0.0) + weight * normalised

@@ -249,7 +249,7 @@ class Klimawissen:
         s = self.settings
         return HybridRetriever(
             self.store, self.keyword, self.embedder, s.fusion, s.keyword_weight, s.cross_lingual_keyword_weight,
-            s.cross_lingual_boost, self.reranker, live_versions=self.registry.live_versions,
+            s.cross_lingual_boost, s.sentence_weight, self.reranker, live_versions=self.registry.live_versions,
             language_shift=self.language_shift,
         )
 

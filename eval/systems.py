@@ -44,6 +44,7 @@ def ablations(service: Klimawissen) -> list[Ours]:
     """Each of our retrieval choices switched off once, measured in the same run."""
     return [
         Ours(service, "ablation: RRF instead of weighted fusion", fusion="rrf", keyword_weight=1.0),
+        Ours(service, "ablation: no best-sentence list", sentence_weight=0.0),
         Ours(service, "ablation: no cross-lingual boost", cross_lingual_boost=0.0),
         Ours(service, "ablation: no language shift", cross_lingual_shift=0.0),
         Ours(service, "ablation: neither boost nor shift", cross_lingual_boost=0.0, cross_lingual_shift=0.0),

@@ -32,7 +32,9 @@ from indexing.keyword import KeywordIndex
 from indexing.readers import SUPPORTED_EXTENSIONS, ReadDocument, ReaderLimits, check_size, read_file
 from indexing.readers.base import content_hash
 from indexing.registry import READY, Registry
-from indexing.splitting import Chunker, embedding_text
+from indexing.sentence_vectors import METADATA_KEY as SENTENCE_VECTORS
+from indexing.sentence_vectors import encode
+from indexing.splitting import Chunker, embedding_text, sentence_texts
 from indexing.store import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ ADDED, UPDATED, UNCHANGED, FAILED = "added", "updated", "unchanged", "failed"
 CASE_STUDY = "case-study"
 
 # Bump when readers or splitting change what a file turns into: every file is then processed again.
-PIPELINE_VERSION = 6  # 6: fact rules from four blind sets (totals, scales, named amounts); 5: more notations
+PIPELINE_VERSION = 7  # 7: each chunk's sentences embedded one by one; 6: fact rules from four blind sets (totals, scales, named amounts); 5: more notations
 
 # Test hook, used by tests/indexing/test_crash_safety.py: with KLIMAWISSEN_TEST_STOP_AT="chunks-written:2"
 # the process stops itself (SIGSTOP) the 2nd time a document write reaches that stage ("begun",
@@ -180,22 +182,33 @@ class IngestPipeline:
                 document.metadata[key] = value
 
     def _embed(self, doc_id: str, nodes: list, progress: FileProgress | None = None) -> list[list[float]]:
-        """Vectors for the nodes, reusing those the document already has for identical text; embedded in
-        the embedder's batches, reporting after each."""
+        """Vectors for the nodes and, into their metadata, for each of their sentences, reusing those the
+        document already has for identical text; embedded in the embedder's batches, reporting after each."""
         texts = [embedding_text(node) for node in nodes]
         keys = [hashlib.sha256(text.encode()).hexdigest()[:24] for text in texts]
         for node, key in zip(nodes, keys):
             node.metadata["embedding_key"] = key
         known = self.store.embeddings_by_key(doc_id)
+        known_sentences = self.store.sentence_vectors_by_key(doc_id)
         todo = [i for i, key in enumerate(keys) if key not in known]
-        fresh: dict[int, list[float]] = {}
+        sentences_todo = [i for i, key in enumerate(keys) if key not in known_sentences]
+        sentences = {i: sentence_texts(nodes[i]) for i in sentences_todo}
+        jobs = [(i, None, texts[i]) for i in todo] + [
+            (i, n, text) for i in sentences_todo for n, text in enumerate(sentences[i])
+        ]
+        vectors: dict[tuple, list[float]] = {}
         batch = max(1, self.embedder.embed_batch_size)
-        for start in range(0, len(todo), batch):
-            part = todo[start:start + batch]
-            fresh.update(zip(part, self.embedder.get_text_embedding_batch([texts[i] for i in part])))
-            if progress and len(fresh) < len(todo):  # the file's end is reported by the caller
-                progress(len(fresh) / len(todo))
-        return [fresh[i] if i in fresh else known[keys[i]] for i in range(len(nodes))]
+        for start in range(0, len(jobs), batch):
+            part = jobs[start:start + batch]
+            embedded = self.embedder.get_text_embedding_batch([text for _, _, text in part])
+            vectors.update(((i, n), vector) for (i, n, _), vector in zip(part, embedded))
+            if progress and len(vectors) < len(jobs):  # the file's end is reported by the caller
+                progress(len(vectors) / len(jobs))
+        for i, key in enumerate(keys):
+            nodes[i].metadata[SENTENCE_VECTORS] = (
+                encode([vectors[(i, n)] for n in range(len(sentences[i]))]) if i in sentences else known_sentences[key]
+            )
+        return [vectors[(i, None)] if (i, None) in vectors else known[keys[i]] for i in range(len(nodes))]
 
     def prune_missing(self, folder: Path) -> list[str]:
         """Delete documents that were ingested from inside `folder` but whose file is gone from it."""

@@ -50,8 +50,16 @@ def chunk_id(doc_id: str, index: int) -> str:
 
 def embedding_text(node: TextNode) -> str:
     """What the embedder sees: title and section give a short chunk the context a reader would have."""
-    meta = node.metadata
+    return _with_context(node.metadata, node.text)
+
+
+def sentence_texts(node: TextNode) -> list[str]:
+    """What the embedder sees of each of a chunk's sentences: the same context, then the one sentence."""
+    return [_with_context(node.metadata, sentence) for sentence in split_sentences(node.text)] or [embedding_text(node)]
+
+
+def _with_context(meta: dict, text: str) -> str:
     # A title that is only the file name (see document_metadata) tells the embedder nothing.
     title = meta.get("title") if meta.get("title") != meta.get("doc_id") else ""
     context = " – ".join(part for part in (title, meta.get("heading")) if part)
-    return f"{context}\n{node.text}" if context else node.text
+    return f"{context}\n{text}" if context else text

@@ -17,9 +17,12 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 from urllib.parse import urlparse
 
+import numpy as np
 from llama_index.core.schema import TextNode
 
 from indexing.errors import EmbedderMismatchError
+from indexing.sentence_vectors import METADATA_KEY as SENTENCE_VECTORS
+from indexing.sentence_vectors import split_off
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,12 @@ class StoredChunk:
     text: str
     metadata: dict[str, Any]
     score: float  # cosine similarity, 1.0 = identical direction
+    sentences: np.ndarray | None = None  # one vector per sentence (indexing/sentence_vectors.py)
+
+
+def _stored(chunk_id: str, text: str, metadata: dict[str, Any] | None, score: float) -> StoredChunk:
+    rest, sentences = split_off(metadata or {})
+    return StoredChunk(chunk_id, text, rest, score, sentences)
 
 
 def connect(chroma_url: str, chroma_path: Path):
@@ -231,13 +240,22 @@ class ChunkStore:
             if meta and meta.get("embedding_key") and vector is not None
         }
 
+    def sentence_vectors_by_key(self, doc_id: str) -> dict[str, str]:
+        """The stored sentence vectors (encoded) of a document's chunks, keyed like `embeddings_by_key`."""
+        result = self.records({"doc_id": doc_id}, ["metadatas"])
+        return {
+            meta["embedding_key"]: meta[SENTENCE_VECTORS]
+            for meta in result["metadatas"]
+            if meta and meta.get("embedding_key") and meta.get(SENTENCE_VECTORS)
+        }
+
     def get(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
         """Text and metadata of the given chunks (score 0: they were not found by similarity)."""
         if not chunk_ids:
             return {}
         result = self.records(ids=chunk_ids)
         return {
-            cid: StoredChunk(cid, text, dict(meta or {}), 0.0)
+            cid: _stored(cid, text, meta, 0.0)
             for cid, text, meta in zip(result["ids"], result["documents"], result["metadatas"])
         }
 
@@ -257,7 +275,7 @@ class ChunkStore:
                 include=["documents", "metadatas", "distances"],
             )
             found += [
-                StoredChunk(chunk_id=cid, text=text, metadata=dict(meta or {}), score=1.0 - distance)
+                _stored(cid, text, meta, 1.0 - distance)
                 for cid, text, meta, distance in zip(
                     result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
                 )

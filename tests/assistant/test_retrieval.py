@@ -134,3 +134,19 @@ def test_the_search_per_language_finds_each_languages_k_best(settings, fake_embe
         # Compared by language and similarity: chunks at the same distance may come in either order.
         assert sorted((c.metadata["language"], round(c.score, 6)) for c in found) == sorted(expected)
         assert sum(c.metadata["language"] == "en" for c in found) == min(k, 3)
+
+
+def test_a_passage_whose_one_sentence_answers_outranks_a_closer_blend(settings, fake_embedder, tmp_path):
+    """The answer is one sentence among many unrelated ones: the passage's own vector is diluted, its
+    best sentence is not. Without the sentence list the short near-miss wins."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "near-miss.txt").write_text("Abwärme und Kompressor.\n", encoding="utf-8")
+    filler = " ".join(f"Satz {n} über Parkplatz, Kantine, Fenster, Bücher und Telefone." for n in range(8))
+    (folder / "answer.txt").write_text(f"{filler} Abwärme vom Kompressor heizt die Halle.\n", encoding="utf-8")
+    service = Klimawissen(settings.replace(top_k=2, chunk_size=400, keyword_weight=0.0, sentence_weight=1.5), embedder=fake_embedder)
+    assert [r.chunks for r in service.ingest([folder])] == [1, 1]
+    question = "Abwärme Kompressor Halle heizen"
+
+    assert service.variant(sentence_weight=0.0).retrieve(question).passages[0].doc_id == "near-miss"
+    assert service.retrieve(question).passages[0].doc_id == "answer"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.service import Klimawissen
@@ -170,8 +171,22 @@ def test_a_changed_document_embeds_only_its_changed_chunks(service, tmp_path, fa
     second = service.ingest([path])[0]
 
     assert second.status == UPDATED and second.chunks == first.chunks == 6
-    assert fake_embedder.embedded_texts - before == 1
+    assert fake_embedder.embedded_texts - before == 2  # the changed chunk, and its one sentence
     assert service.store.count(second.doc_id) == 6
+
+
+def test_each_chunk_keeps_one_vector_per_sentence_out_of_sight_of_callers(service, tmp_path):
+    path = tmp_path / "bericht.md"
+    path.write_text("## Wärme\nDie Halle wird mit Abwärme beheizt. Das spart 40 MWh Gas. Der Umbau dauerte drei Wochen.\n",
+                    encoding="utf-8")
+    doc_id = service.ingest([path])[0].doc_id
+
+    chunk = next(iter(service.store.get(service.store.chunk_ids(doc_id)).values()))
+    assert chunk.sentences is not None and chunk.sentences.shape == (3, 256)
+    assert all(abs(float(np.linalg.norm(vector)) - 1.0) < 0.01 for vector in chunk.sentences)
+    assert "sentence_vectors" not in chunk.metadata
+    passage = service.retrieve("Abwärme Halle").passages[0]
+    assert "sentence_vectors" not in passage.metadata
 
 
 def test_a_long_file_reports_progress_while_it_is_embedded(settings, fake_embedder, tmp_path, make_pdf):
