@@ -25,7 +25,7 @@ def test_harness_measures_all_systems_on_any_corpus_and_question_file(tmp_path, 
                   progress=lambda message: None, answer_backends=("extractive",), answer_sample=(2, 1))
 
     systems = results["sets"]["tiny"]
-    assert len(systems) == 8 and sum(name.startswith("ablation") for name in systems) == 5
+    assert len(systems) == 9 and sum(name.startswith("ablation") for name in systems) == 6
     ours = systems["klimawissen (hybrid)"]
     assert ours["answerable"] == 2 and ours["metrics"]["type: numeric"]["page recall@1"] == 1.0
     assert set(ours["abstention"]) == {"configured (min_relevance)", "calibrated on ga-*, measured on gb-*"}
