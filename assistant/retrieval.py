@@ -1,7 +1,7 @@
 """Retrieval: the passages that best match a question, most relevant first.
 
-Dense (e5) and keyword (BM25) candidates, and each candidate's best sentence, are fused; metadata filters narrow both; for questions
-asking for examples the result is spread over different documents. The result carries a relevance
+Dense (e5) and keyword (BM25) candidates, and each candidate's best sentence, are fused; metadata
+filters narrow both; for questions asking for examples the result is spread over different documents. The result carries a relevance
 signal (the best dense similarity of the question as asked) that the answer step uses to say "nothing
 found".
 """
@@ -190,12 +190,9 @@ class HybridRetriever:
         unless they were searched with the question moved into their language (the shift does it then)."""
         if not self.cross_lingual_boost:
             return dense
-        shift = self.dense.language_shift
         adjusted = [
             replace(c, score=c.score + self.cross_lingual_boost)
-            if (passage_language := c.metadata.get("language", language)) != language
-            and not (shift and shift.applies(language, passage_language))
-            else c
+            if self._boosted(language, c.metadata.get("language", language)) else c
             for c in dense
         ]
         return sorted(adjusted, key=lambda c: c.score, reverse=True)
@@ -204,7 +201,6 @@ class HybridRetriever:
                         dense_scores: dict[str, float]) -> list[tuple[str, float]]:
         """Each candidate's best sentence similarity to the question, moved and boosted across languages
         as the dense list is. A chunk indexed before sentences were embedded counts its dense score."""
-        shift = self.dense.language_shift
         moved = {}
         items = []
         for chunk in chunks:
@@ -216,10 +212,17 @@ class HybridRetriever:
             if passage_language not in moved:
                 moved[passage_language] = np.asarray(self.dense.towards(vector, language, passage_language))
             score = float((chunk.sentences @ moved[passage_language]).max())
-            if self.cross_lingual_boost and passage_language != language and not (shift and shift.applies(language, passage_language)):
+            if self._boosted(language, passage_language):
                 score += self.cross_lingual_boost
             items.append((chunk.chunk_id, score))
         return items
+
+    def _boosted(self, question_language: str, passage_language: str) -> bool:
+        """A passage in the other language gets the boost, unless the question was moved into its language."""
+        shift = self.dense.language_shift
+        return bool(self.cross_lingual_boost) and passage_language != question_language and not (
+            shift and shift.applies(question_language, passage_language)
+        )
 
     def _fuse(self, lists: list[tuple[list[tuple[str, float]], float]]) -> dict[str, float]:
         """Fused scores of (chunk id, score) lists, each best first or unordered, with its weight."""

@@ -188,8 +188,7 @@ class IngestPipeline:
         keys = [hashlib.sha256(text.encode()).hexdigest()[:24] for text in texts]
         for node, key in zip(nodes, keys):
             node.metadata["embedding_key"] = key
-        known = self.store.embeddings_by_key(doc_id)
-        known_sentences = self.store.sentence_vectors_by_key(doc_id)
+        known, known_sentences = self.store.vectors_by_key(doc_id)
         todo = [i for i, key in enumerate(keys) if key not in known]
         sentences_todo = [i for i, key in enumerate(keys) if key not in known_sentences]
         sentences = {i: sentence_texts(nodes[i]) for i in sentences_todo}

@@ -233,21 +233,20 @@ class ChunkStore:
 
     def embeddings_by_key(self, doc_id: str) -> dict[str, list[float]]:
         """The stored vectors of a document's chunks, keyed by the hash of the text they were made from."""
-        result = self.records({"doc_id": doc_id}, ["metadatas", "embeddings"])
-        return {
-            meta["embedding_key"]: list(vector)
-            for meta, vector in zip(result["metadatas"], result["embeddings"])
-            if meta and meta.get("embedding_key") and vector is not None
-        }
+        return self.vectors_by_key(doc_id)[0]
 
-    def sentence_vectors_by_key(self, doc_id: str) -> dict[str, str]:
-        """The stored sentence vectors (encoded) of a document's chunks, keyed like `embeddings_by_key`."""
-        result = self.records({"doc_id": doc_id}, ["metadatas"])
-        return {
-            meta["embedding_key"]: meta[SENTENCE_VECTORS]
-            for meta in result["metadatas"]
-            if meta and meta.get("embedding_key") and meta.get(SENTENCE_VECTORS)
-        }
+    def vectors_by_key(self, doc_id: str) -> tuple[dict[str, list[float]], dict[str, str]]:
+        """A document's chunk vectors and their encoded sentence vectors, both keyed by the hash of the
+        text they were made from, in one read."""
+        result = self.records({"doc_id": doc_id}, ["metadatas", "embeddings"])
+        chunks, sentences = {}, {}
+        for meta, vector in zip(result["metadatas"], result["embeddings"]):
+            key = (meta or {}).get("embedding_key")
+            if key and vector is not None:
+                chunks[key] = list(vector)
+            if key and meta.get(SENTENCE_VECTORS):
+                sentences[key] = meta[SENTENCE_VECTORS]
+        return chunks, sentences
 
     def get(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
         """Text and metadata of the given chunks (score 0: they were not found by similarity)."""
