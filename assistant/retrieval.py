@@ -36,6 +36,9 @@ class Passage:
     text: str
     score: float
     metadata: dict[str, Any]
+    # Each sentence's similarity to the question (in indexing.sentences.split_sentences order); empty for
+    # a passage indexed before sentences were embedded. The extractive answer picks sentences with it.
+    sentence_scores: tuple[float, ...] = ()
 
     @property
     def doc_id(self) -> str:
@@ -165,15 +168,17 @@ class HybridRetriever:
         missing = [hit.chunk_id for hit in keyword if hit.chunk_id not in chunks]
         chunks.update({c.chunk_id: c for c in served(list(self.store.get(missing).values()), live)})
         dense_scores = {chunk.chunk_id: chunk.score for chunk in dense}
+        similarities = self._sentence_similarities(chunks.values(), hits.vector, language)
         lists = [
             ([(c.chunk_id, c.score) for c in self._balance_languages(dense, language)], 1.0),
             ([(h.chunk_id, h.score) for h in keyword], weight),
         ]
         if self.sentence_weight:
-            lists.append((self._best_sentences(chunks.values(), hits.vector, language, dense_scores), self.sentence_weight))
+            lists.append((self._best_sentences(chunks.values(), similarities, language, dense_scores), self.sentence_weight))
         scores = self._fuse(lists)
         ranked = [
-            Passage(cid, chunks[cid].text, dense_scores.get(cid, 0.0), chunks[cid].metadata)
+            Passage(cid, chunks[cid].text, dense_scores.get(cid, 0.0), chunks[cid].metadata,
+                    tuple(similarities[cid].tolist()) if cid in similarities else ())
             for cid in sorted(scores, key=scores.get, reverse=True)
             if cid in chunks
         ]
@@ -197,22 +202,33 @@ class HybridRetriever:
         ]
         return sorted(adjusted, key=lambda c: c.score, reverse=True)
 
-    def _best_sentences(self, chunks: Iterable[StoredChunk], vector: list[float], language: str,
+    def _sentence_similarities(self, chunks: Iterable[StoredChunk], vector: list[float], language: str
+                               ) -> dict[str, np.ndarray]:
+        """Each candidate's sentences' similarities to the question, moved into the passage's language
+        as the dense search moves it. Chunks indexed before sentences were embedded have none."""
+        moved: dict[str, np.ndarray] = {}
+        similarities = {}
+        for chunk in chunks:
+            if chunk.sentences is None:
+                continue
+            passage_language = chunk.metadata.get("language", language)
+            if passage_language not in moved:
+                moved[passage_language] = np.asarray(self.dense.towards(vector, language, passage_language))
+            similarities[chunk.chunk_id] = chunk.sentences @ moved[passage_language]
+        return similarities
+
+    def _best_sentences(self, chunks: Iterable[StoredChunk], similarities: dict[str, np.ndarray], language: str,
                         dense_scores: dict[str, float]) -> list[tuple[str, float]]:
-        """Each candidate's best sentence similarity to the question, moved and boosted across languages
-        as the dense list is. A chunk indexed before sentences were embedded counts its dense score."""
-        moved = {}
+        """Each candidate's best sentence similarity to the question, boosted across languages as the
+        dense list is. A chunk indexed before sentences were embedded counts its dense score."""
         items = []
         for chunk in chunks:
-            passage_language = chunk.metadata.get("language", language)
-            if chunk.sentences is None:
+            if chunk.chunk_id not in similarities:
                 if chunk.chunk_id in dense_scores:
                     items.append((chunk.chunk_id, dense_scores[chunk.chunk_id]))
                 continue
-            if passage_language not in moved:
-                moved[passage_language] = np.asarray(self.dense.towards(vector, language, passage_language))
-            score = float((chunk.sentences @ moved[passage_language]).max())
-            if self._boosted(language, passage_language):
+            score = float(similarities[chunk.chunk_id].max())
+            if self._boosted(language, chunk.metadata.get("language", language)):
                 score += self.cross_lingual_boost
             items.append((chunk.chunk_id, score))
         return items

@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 
 from assistant.answering import ExtractiveAnswerer
 from assistant.retrieval import Passage
@@ -53,3 +54,15 @@ def test_a_question_for_a_number_prefers_a_sentence_with_a_number():
                         "Sie hat sich nach 4,5 Jahren bezahlt gemacht.", 0.9)]
     answer = ExtractiveAnswerer(max_sentences=1).answer("Nach wie vielen Jahren hat sich die Anlage bezahlt gemacht?", passages)
     assert "4,5 Jahren" in answer.text
+
+
+def test_a_sentence_close_in_meaning_wins_over_one_that_only_shares_the_words():
+    """The answer says "Erdgasverbrauch … gesunken", the question "weniger Gas": no shared stem. The
+    sentence similarities retrieval attaches to the passage pick it; by words alone the restated topic wins."""
+    text = ("Die Bäckerei Kraus wollte weniger Gas verbrauchen. "
+            "Seit dem Umbau ist der Erdgasverbrauch um ein Drittel gesunken.")
+    scored = replace(passage("kraus::0", text, 0.9), sentence_scores=(0.84, 0.90))
+    question = "Verbraucht die Bäckerei jetzt weniger Gas?"
+
+    assert ExtractiveAnswerer(max_sentences=1, similarity_weight=0.0).answer(question, [scored]).text.startswith("Die Bäckerei Kraus")
+    assert ExtractiveAnswerer(max_sentences=1).answer(question, [scored]).text.startswith("Seit dem Umbau")

@@ -5,6 +5,7 @@ import pytest
 from assistant.retrieval import DenseRetriever, chroma_where, is_examples_question, one_per_document
 from assistant.retrieval import Passage
 from assistant.service import Klimawissen
+from indexing.sentences import split_sentences
 
 CASES = {
     "cs-a.md": ("Bäckerei A", "food-production", "waste-heat-recovery", 2023,
@@ -150,3 +151,20 @@ def test_a_passage_whose_one_sentence_answers_outranks_a_closer_blend(settings, 
 
     assert service.variant(sentence_weight=0.0).retrieve(question).passages[0].doc_id == "near-miss"
     assert service.retrieve(question).passages[0].doc_id == "answer"
+
+
+def test_each_passage_carries_its_sentences_similarities_to_the_question(settings, fake_embedder, tmp_path):
+    """One score per sentence, in reading order, highest for the sentence nearest the question: the
+    extractive answer reads them to pick its sentences."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "halle.txt").write_text(
+        "Die Kantine bietet mittags zwei Gerichte an. Abwärme vom Kompressor heizt die Halle. "
+        "Der Parkplatz hat vierzig Stellplätze.\n", encoding="utf-8")
+    service = Klimawissen(settings.replace(top_k=1), embedder=fake_embedder)
+    service.ingest([folder])
+
+    passage = service.retrieve("Abwärme Kompressor Halle heizen").passages[0]
+
+    assert len(passage.sentence_scores) == len(split_sentences(passage.text)) == 3
+    assert max(range(3), key=lambda i: passage.sentence_scores[i]) == 1
