@@ -6,7 +6,9 @@ index sees realistic vocabulary. Embedding 100k chunks with e5 would take 6+ hou
 of a few thousand chunk texts is embedded once (cached in the workdir); the stores are filled with
 variants of those chunks (other company names and numbers in the text, the pool vector plus a little
 deterministic noise) written directly through ChunkStore.add and KeywordIndex.add, so both the dense and
-the keyword index really hold every chunk.
+the keyword index really hold every chunk. Each pool chunk's sentences are embedded too, as ingestion
+embeds them; a variant carries its pool chunk's sentence vectors, so every search reads them as it
+does on a store the pipeline wrote.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from indexing.keyword import KeywordIndex
 from indexing.pipeline import collect_files
 from indexing.readers import read_file
 from indexing.sentences import split_sentences
-from indexing.splitting import Chunker, chunk_id, embedding_text
+from indexing.sentence_vectors import METADATA_KEY as SENTENCE_VECTORS
+from indexing.sentence_vectors import encode
+from indexing.splitting import Chunker, chunk_id, embedding_text, sentence_texts
 from indexing.store import ChunkStore, connect
 from indexing.vocabulary import MEASURE_TYPES
 
@@ -40,7 +44,7 @@ PAGE_CHARS = 3000
 # Standard deviation per dimension of the noise added to a pool vector (cosine to it ≈ 0.98).
 NOISE = 0.01
 LLAMA_COLLECTION = "llama_index_baseline"
-STORE_VERSION = 2  # 2: one Chroma collection per language, plus one of all chunks for llama-index
+STORE_VERSION = 3  # 3: sentence vectors in every chunk's metadata; 2: one Chroma collection per language, plus one of all chunks for llama-index
 WRITE_BATCH = 2000
 
 
@@ -219,6 +223,7 @@ class Pool:
     synthetic_vectors: np.ndarray
     fingerprint: str
     embed_seconds: float  # 0 when the vectors came from the cache
+    sentence_vectors: list[str]  # per chunk (real, then synthetic), encoded as ingestion stores them
 
 
 def build_pool(ctx: Context) -> Pool:
@@ -235,28 +240,40 @@ def build_pool(ctx: Context) -> Pool:
         count += batch
         synthetic += chunk_corpus(paths, chunker)
     synthetic = synthetic[:wanted]
-    texts = [embedding_text(n) for n in real + synthetic]
+    nodes = real + synthetic
+    texts = [embedding_text(n) for n in nodes]
     digest = hashlib.sha256(ctx.embedder.identity.encode())
     for text in texts:
         digest.update(text.encode() + b"\0")
     fingerprint = digest.hexdigest()[:16]
-    cache = ctx.config.workdir / "pool" / f"vectors-{fingerprint}.npy"
-    seconds = 0.0
+    sentences = [sentence_texts(n) for n in nodes]
+    flat = [text for chunk in sentences for text in chunk]
+    vectors, seconds = _embedded(ctx, texts, ctx.config.workdir / "pool" / f"vectors-{fingerprint}.npy", "chunk texts")
+    flat_vectors, sentence_seconds = _embedded(
+        ctx, flat, ctx.config.workdir / "pool" / f"sentences-{fingerprint}.npy", "sentence texts")
+    encoded, start = [], 0
+    for chunk in sentences:
+        encoded.append(encode(flat_vectors[start:start + len(chunk)]))
+        start += len(chunk)
+    return Pool(real, vectors[: len(real)], synthetic, vectors[len(real):], fingerprint, seconds + sentence_seconds,
+                encoded)
+
+
+def _embedded(ctx: Context, texts: list[str], cache: Path, what: str) -> tuple[np.ndarray, float]:
+    """The texts' e5 vectors, from the cache file or embedded once into it; and the seconds that took."""
     if cache.is_file():
-        vectors = np.load(cache)
-        ctx.progress(f"  pool of {len(texts)} chunk texts: vectors from {cache}")
-    else:
-        ctx.progress(f"  embedding a pool of {len(texts)} chunk texts once (cached in {cache.parent}) …")
-        started = time.perf_counter()
-        parts = []
-        for start in range(0, len(texts), 256):
-            parts.append(np.asarray(ctx.embedder.get_text_embedding_batch(texts[start:start + 256]), dtype=np.float32))
-            ctx.progress(f"    {min(start + 256, len(texts))}/{len(texts)}")
-        vectors = np.concatenate(parts)
-        seconds = time.perf_counter() - started
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cache, vectors)
-    return Pool(real, vectors[: len(real)], synthetic, vectors[len(real):], fingerprint, seconds)
+        ctx.progress(f"  pool of {len(texts)} {what}: vectors from {cache}")
+        return np.load(cache), 0.0
+    ctx.progress(f"  embedding a pool of {len(texts)} {what} once (cached in {cache.parent}) …")
+    started = time.perf_counter()
+    parts = []
+    for start in range(0, len(texts), 256):
+        parts.append(np.asarray(ctx.embedder.get_text_embedding_batch(texts[start:start + 256]), dtype=np.float32))
+        ctx.progress(f"    {min(start + 256, len(texts))}/{len(texts)}")
+    vectors = np.concatenate(parts)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.save(cache, vectors)
+    return vectors, time.perf_counter() - started
 
 
 def _variant(node: TextNode, variant: int, position: int) -> TextNode:
@@ -274,23 +291,35 @@ def _variant(node: TextNode, variant: int, position: int) -> TextNode:
     return TextNode(id_=chunk_id(doc_id, meta["chunk_index"]), text=text, metadata=meta)
 
 
+def _with_sentences(node: TextNode, sentence_vectors: str) -> TextNode:
+    return TextNode(id_=node.id_, text=node.text, metadata={**node.metadata, SENTENCE_VECTORS: sentence_vectors})
+
+
 def store_chunks(pool: Pool, size: int) -> Iterator[tuple[list[TextNode], np.ndarray]]:
-    """`size` chunks in batches: the real ones first, then variants of the synthetic pool."""
+    """`size` chunks in batches: the real ones first, then variants of the synthetic pool, each with its
+    pool chunk's sentence vectors in its metadata."""
     n_real = min(size, len(pool.real))
     for start in range(0, n_real, WRITE_BATCH):
         end = min(n_real, start + WRITE_BATCH)
-        yield pool.real[start:end], pool.real_vectors[start:end]
+        nodes = [_with_sentences(pool.real[i], pool.sentence_vectors[i]) for i in range(start, end)]
+        yield nodes, pool.real_vectors[start:end]
     fill = size - n_real
     n_pool = len(pool.synthetic)
     for start in range(0, fill, WRITE_BATCH):
         positions = range(start, min(fill, start + WRITE_BATCH))
-        nodes = [_variant(pool.synthetic[i % n_pool], i // n_pool, i) for i in positions]
+        nodes = [_with_sentences(_variant(pool.synthetic[i % n_pool], i // n_pool, i),
+                                 pool.sentence_vectors[len(pool.real) + i % n_pool]) for i in positions]
         base = pool.synthetic_vectors[[i % n_pool for i in positions]]
         noise = np.random.default_rng(start).normal(0.0, NOISE, base.shape).astype(np.float32)
         variants = np.array([i // n_pool for i in positions])
         vectors = np.where((variants > 0)[:, None], base + noise, base)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         yield nodes, vectors
+
+
+def without_sentence_vectors(metadata: dict) -> dict:
+    """What llama-index writes: the chunk's metadata, no sentence vectors (it has none)."""
+    return {key: value for key, value in metadata.items() if key != SENTENCE_VECTORS}
 
 
 def ensure_store(ctx: Context, pool: Pool, size: int, progress: Callable[[str], None] = print) -> tuple[Path, dict]:
@@ -314,7 +343,7 @@ def ensure_store(ctx: Context, pool: Pool, size: int, progress: Callable[[str], 
     for nodes, vectors in store_chunks(pool, size):
         store.add(nodes, vectors.tolist())
         baseline.add(ids=[n.id_ for n in nodes], documents=[n.text for n in nodes],
-                     metadatas=[dict(n.metadata) for n in nodes], embeddings=vectors.tolist())
+                     metadatas=[without_sentence_vectors(n.metadata) for n in nodes], embeddings=vectors.tolist())
         keyword.add(nodes)
         written += len(nodes)
         if written % 10_000 < WRITE_BATCH or written == size:

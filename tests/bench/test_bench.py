@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from bench import run as bench_run
-from bench.corpora import Pool, chunk_corpus, store_chunks, synthetic_document, vary_numbers
+from bench.corpora import Pool, chunk_corpus, store_chunks, synthetic_document, vary_numbers, without_sentence_vectors
 from bench.ingestion import CountingEmbedding
 from bench.latency import ASK, LLAMA_CHROMA, LLAMA_MEMORY, RETRIEVE
 from bench.report import check_targets
 from bench.startup import parse_importtime
 from bench.stats import percentile, summary
+from indexing.sentence_vectors import METADATA_KEY as SENTENCE_VECTORS
+from indexing.sentence_vectors import encode
 from indexing.splitting import Chunker
 from tests.conftest import NetworkBlocked, _is_loopback, write_tiny_corpus
 
@@ -65,6 +67,7 @@ def test_ingestion_compares_three_systems_on_the_same_corpus(quick_run):
     corpus = ingestion["corpus"]
     assert corpus["files"] == 3 and corpus["pdfs"] == 1 and corpus["pdf_pages"] == 3
     assert corpus["pages"] == 5  # three PDF pages, two short texts of one page each
+    assert corpus["sentences"] > corpus["chunks"]  # the raw embedder embeds every sentence, as ingestion does
     systems = ingestion["systems"]
     assert set(systems) == {"klimawissen pipeline", "raw e5 embedder", "llama-index IngestionPipeline"}
     for figures in systems.values():
@@ -73,6 +76,7 @@ def test_ingestion_compares_three_systems_on_the_same_corpus(quick_run):
         assert figures["pages_per_s"] > 0 and figures["tokens_per_s"] > figures["chunks_per_s"] > 0
     assert systems["klimawissen pipeline"]["chunks"] == systems["raw e5 embedder"]["chunks"] == corpus["chunks"]
     assert ingestion["chunks_in_store"] == corpus["chunks"]
+    assert 0 < ingestion["raw_sentence_seconds_median"] < systems["raw e5 embedder"]["seconds_median"]
     ours, raw = systems["klimawissen pipeline"]["seconds_median"], systems["raw e5 embedder"]["seconds_median"]
     # The medians are reported to the millisecond and the quick corpus embeds in tens of milliseconds, so
     # the overhead (from the unrounded medians) must lie within what the rounded ones allow.
@@ -163,7 +167,8 @@ def test_synthetic_stores_vary_the_pool_and_keep_vectors_normalised(tmp_path):
     nodes = chunk_corpus([tmp_path / "syn-00007.md"], Chunker(120, 20))
     vectors = np.random.default_rng(0).normal(size=(len(nodes), 8)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    pool = Pool([], np.zeros((0, 8), np.float32), nodes, vectors, "test", 0.0)
+    sentence_vectors = [encode(np.full((2, 8), i / 10, np.float32)) for i in range(len(nodes))]
+    pool = Pool([], np.zeros((0, 8), np.float32), nodes, vectors, "test", 0.0, sentence_vectors)
     size = len(nodes) * 3 + 1
     batches = list(store_chunks(pool, size))
     chunks = [n for batch, _ in batches for n in batch]
@@ -175,6 +180,9 @@ def test_synthetic_stores_vary_the_pool_and_keep_vectors_normalised(tmp_path):
     assert copy.metadata["company"] != first.metadata["company"]
     assert 0.9 < float(stacked[0] @ stacked[len(nodes)]) < 1.0  # the pool vector plus a little noise
     assert np.allclose(stacked[0], vectors[0])  # the pool's own chunk keeps its real vector
+    # Every chunk, copies too, carries its pool chunk's sentence vectors, as the pipeline stores them.
+    assert [n.metadata[SENTENCE_VECTORS] for n in chunks] == [sentence_vectors[i % len(nodes)] for i in range(size)]
+    assert SENTENCE_VECTORS not in without_sentence_vectors(copy.metadata) and "company" in without_sentence_vectors(copy.metadata)
 
 
 def test_numbers_vary_but_years_stay():
