@@ -1,9 +1,9 @@
 """Retrieval: the passages that best match a question, most relevant first.
 
 Dense (e5) and keyword (BM25) candidates, and each candidate's best sentence, are fused; metadata
-filters narrow both; for questions asking for examples the result is spread over different documents. The result carries a relevance
-signal (the best dense similarity of the question as asked) that the answer step uses to say "nothing
-found".
+filters narrow both; for questions asking for examples the result is spread over different documents.
+The result carries a relevance signal (the best dense similarity of the question as asked) that the
+answer step uses to say "nothing found".
 """
 
 from __future__ import annotations
