@@ -102,7 +102,7 @@ def test_query_latency_store_holds_every_chunk_and_percentiles_are_ordered(quick
     assert query["questions"] == QUESTIONS and query["languages"]["en"] >= 1
     entry = query["sizes"][str(SIZE)]
     assert entry["chunks"] == {"chroma": SIZE, "keyword": SIZE}
-    assert entry["store"]["chunks"] == SIZE and entry["first_question_ms"] > 0
+    assert entry["store"]["chunks"] == SIZE and entry["first_question_ms"] > 0 and entry["language_gap_ms"] > 0
     assert set(entry["latency_ms"]) == {ASK, RETRIEVE, LLAMA_CHROMA, LLAMA_MEMORY}
     for stats in entry["latency_ms"].values():
         assert stats["n"] == QUESTIONS * REPS
