@@ -126,6 +126,10 @@ class Settings:
         return self.data_dir / "registry.sqlite3"
 
     @property
+    def language_gap_path(self) -> Path:
+        return self.data_dir / "language_gap.npz"
+
+    @property
     def sources_check_margins(self) -> dict[str, float]:
         """The sources check's margin per question language ("de" also stands for any other language)."""
         return {"de": self.sources_check_margin, "en": self.sources_check_margin_en}

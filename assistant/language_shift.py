@@ -10,6 +10,10 @@ The question pairs are our own (`question_pairs.tsv`); the figures are in docs/r
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +23,8 @@ from indexing.embedding import LocalEmbedding
 QUESTION_PAIRS = Path(__file__).with_name("question_pairs.tsv")
 SHIFTED = ("en", "de")  # (question language, passage language)
 
+log = logging.getLogger(__name__)
+
 
 def measure_gap(embedder: LocalEmbedding, pairs: Path = QUESTION_PAIRS) -> np.ndarray:
     """The gap as this embedder sees it: mean(German questions) − mean(their English translations)."""
@@ -26,6 +32,27 @@ def measure_gap(embedder: LocalEmbedding, pairs: Path = QUESTION_PAIRS) -> np.nd
     german = np.array([embedder.get_query_embedding(row[0]) for row in rows])
     english = np.array([embedder.get_query_embedding(row[1]) for row in rows])
     return german.mean(axis=0) - english.mean(axis=0)
+
+
+def stored_gap(embedder: LocalEmbedding, path: Path, pairs: Path = QUESTION_PAIRS) -> np.ndarray:
+    """The gap kept in `path` (in the data directory), measured again only when the embedder or the
+    question pairs changed: measuring takes ~1 s, which every start of `serve` paid before."""
+    key = f"{embedder.identity}\n{hashlib.sha256(pairs.read_bytes()).hexdigest()}"
+    try:
+        with np.load(path) as saved:
+            if str(saved["key"]) == key:
+                return saved["gap"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # missing, damaged, or foreign
+        pass
+    gap = measure_gap(embedder, pairs)
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")  # two starts at once must not mix
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(partial, key=np.array(key), gap=gap)
+        os.replace(partial, path)
+    except OSError as error:  # a read-only data directory: measure at every start instead
+        log.warning("language gap not kept in %s (%s)", path, error)
+    return gap
 
 
 class LanguageShift:

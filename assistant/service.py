@@ -28,7 +28,7 @@ from assistant.answering.local_model import LocalChatModel, LocalModelUnavailabl
 from assistant.audit import AuditLog
 from assistant.config import ConfigError, Settings
 from assistant.feedback import FeedbackStore
-from assistant.language_shift import LanguageShift, measure_gap
+from assistant.language_shift import LanguageShift, stored_gap
 from assistant.offline import enforce_offline
 from assistant.conversation import model_rewrite, prompt_turns, standalone_query
 from assistant.retrieval import HybridRetriever, Retrieval
@@ -255,8 +255,8 @@ class Klimawissen:
 
     @cached_property
     def language_gap(self):
-        """e5's German−English gap, measured once per embedder (~1 s) and shared with variants."""
-        return measure_gap(self.embedder)
+        """e5's German−English gap, measured once per embedder and data directory, shared with variants."""
+        return stored_gap(self.embedder, self.settings.language_gap_path)
 
     @property
     def language_shift(self) -> LanguageShift | None:

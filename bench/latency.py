@@ -113,7 +113,8 @@ def query_latency(ctx: Context) -> dict:
         "bench/llama_chroma.py (llama-index-vector-stores-chroma is not "
         f"installed); the in-memory SimpleVectorStore variant only up to {config.simple_max} chunks.",
         "first_question_ms: the first question on a freshly opened store (Chroma loads the HNSW index), after "
-        "the language gap is measured (language_gap_ms: e5 embeds the 40 question pairs once per service, "
-        "which `serve` does at start; until 2026-12-01 the first question paid for it).",
+        "the language gap is ready (language_gap_ms: e5 embeds the 40 question pairs, or, since 2026-12-01, "
+        "the service reads the gap an earlier run kept in the store's data directory; `serve` does this at "
+        "start).",
     ]
     return results

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from assistant.language_shift import LanguageShift, measure_gap
+import assistant.language_shift as language_shift
+from assistant.language_shift import LanguageShift, measure_gap, stored_gap
 from assistant.retrieval import HybridRetriever
 from indexing.store import StoredChunk
 
@@ -115,6 +116,43 @@ def test_the_service_measures_the_gap_once_and_shares_it_with_its_variants(setti
     switched_off = Klimawissen(settings.replace(cross_lingual_shift=0.0), embedder=fake_embedder)
     switched_off.warm_up()
     assert "language_gap" not in switched_off.__dict__  # nothing measured that nothing uses
+    restarted = Klimawissen(settings, embedder=fake_embedder)
+    with np.load(settings.language_gap_path) as kept:  # the next start reads what this one measured
+        assert np.array_equal(kept["gap"], service.language_gap)
+    assert np.array_equal(restarted.language_gap, service.language_gap)
+
+
+def count_measurements(monkeypatch) -> list:
+    measured = []
+    monkeypatch.setattr(language_shift, "measure_gap",
+                        lambda embedder, pairs: measured.append(pairs) or measure_gap(embedder, pairs))
+    return measured
+
+
+def test_the_gap_is_kept_and_measured_again_only_when_the_question_pairs_change(tmp_path, fake_embedder, monkeypatch):
+    measured = count_measurements(monkeypatch)
+    pairs, path = write_pairs(tmp_path), tmp_path / "data" / "language_gap.npz"
+    first = stored_gap(fake_embedder, path, pairs)
+    assert np.array_equal(stored_gap(fake_embedder, path, pairs), first) and len(measured) == 1
+    with pairs.open("a", encoding="utf-8") as more:
+        more.write("Wann wurde die Anlage gebaut?\tWhen was the system built?\n")
+    changed = stored_gap(fake_embedder, path, pairs)
+    assert len(measured) == 2 and not np.array_equal(changed, first)
+    assert np.array_equal(changed, measure_gap(fake_embedder, pairs))
+
+
+def test_a_damaged_or_unwritable_gap_file_costs_a_measurement_not_the_start(tmp_path, fake_embedder, monkeypatch):
+    measured = count_measurements(monkeypatch)
+    pairs, path = write_pairs(tmp_path), tmp_path / "language_gap.npz"
+    expected = measure_gap(fake_embedder, pairs)
+    for damaged in (b"PK\x03\x04 cut off", b"not numpy at all"):
+        path.write_bytes(damaged)
+        assert np.array_equal(stored_gap(fake_embedder, path, pairs), expected)
+        assert np.array_equal(np.load(path)["gap"], expected)  # replaced by a good one
+    blocked = tmp_path / "a-file" / "language_gap.npz"
+    blocked.parent.write_text("not a directory")
+    assert np.array_equal(stored_gap(fake_embedder, blocked, pairs), expected)
+    assert len(measured) == 3
 
 
 def test_the_boost_is_left_out_where_the_shift_already_evens_out_the_language(tmp_path, fake_embedder):
