@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import zipfile
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -35,21 +35,27 @@ def measure_gap(embedder: LocalEmbedding, pairs: Path = QUESTION_PAIRS) -> np.nd
 
 
 def stored_gap(embedder: LocalEmbedding, path: Path, pairs: Path = QUESTION_PAIRS) -> np.ndarray:
-    """The gap kept in `path` (in the data directory), measured again only when the embedder or the
-    question pairs changed: measuring takes ~1 s, which every start of `serve` paid before."""
+    """The gap kept in `path` (in the data directory). It is measured again when the file is missing or
+    damaged, or the embedder or the question pairs changed: measuring takes ~1 s, which every start of
+    `serve` paid before."""
     key = f"{embedder.identity}\n{hashlib.sha256(pairs.read_bytes()).hexdigest()}"
-    try:
-        with np.load(path) as saved:
-            if str(saved["key"]) == key:
-                return saved["gap"]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # missing, damaged, or foreign
-        pass
+    if path.exists():
+        try:
+            with np.load(path) as saved:  # pickles are refused: the file is read as data only
+                if str(saved["key"]) == key:
+                    return saved["gap"]
+        except Exception as error:  # a damaged file must cost a measurement, never the start
+            log.warning("language gap in %s unreadable (%s): measuring it again", path, error)
     gap = measure_gap(embedder, pairs)
-    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")  # two starts at once must not mix
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(partial, key=np.array(key), gap=gap)
-        os.replace(partial, path)
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                np.savez(out, key=np.array(key), gap=gap)
+            os.replace(partial, path)  # two starts at once each write their own file; the last one stays
+        finally:
+            Path(partial).unlink(missing_ok=True)
     except OSError as error:  # a read-only data directory: measure at every start instead
         log.warning("language gap not kept in %s (%s)", path, error)
     return gap

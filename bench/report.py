@@ -111,7 +111,7 @@ def _query(r: dict) -> list[str]:
     lines += _table(["chunks", "system", "p50 ms", "p95 ms", "max ms", "p50 vs. llama-index on Chroma",
                      "p95 vs. smallest store"], rows)
     lines += _table(
-        ["chunks", "in Chroma", "in keyword index", "language gap measured (ms)", "first question on the opened store (ms)",
+        ["chunks", "in Chroma", "in keyword index", "language gap ready (ms)", "first question on the opened store (ms)",
          "store build (s)", "reused"],
         [[size, e["chunks"]["chroma"], e["chunks"]["keyword"], e["language_gap_ms"], e["first_question_ms"],
           e["store"].get("build_seconds"),

@@ -103,7 +103,7 @@ def test_retrieval_moves_an_english_question_for_the_german_partition_only(tmp_p
     assert searched(german)[0] == {"de": [as_asked], "en": [as_asked], "other": [as_asked]}
 
 
-def test_the_service_measures_the_gap_once_and_shares_it_with_its_variants(settings, fake_embedder):
+def test_the_service_measures_the_gap_once_and_shares_it_with_its_variants(settings, fake_embedder, monkeypatch):
     from assistant.service import Klimawissen
 
     service = Klimawissen(settings, embedder=fake_embedder)
@@ -116,10 +116,10 @@ def test_the_service_measures_the_gap_once_and_shares_it_with_its_variants(setti
     switched_off = Klimawissen(settings.replace(cross_lingual_shift=0.0), embedder=fake_embedder)
     switched_off.warm_up()
     assert "language_gap" not in switched_off.__dict__  # nothing measured that nothing uses
+    measured = count_measurements(monkeypatch)
     restarted = Klimawissen(settings, embedder=fake_embedder)
-    with np.load(settings.language_gap_path) as kept:  # the next start reads what this one measured
-        assert np.array_equal(kept["gap"], service.language_gap)
-    assert np.array_equal(restarted.language_gap, service.language_gap)
+    restarted.warm_up()  # the next start reads what this one measured
+    assert np.array_equal(restarted.language_gap, service.language_gap) and not measured
 
 
 def count_measurements(monkeypatch) -> list:
@@ -129,7 +129,7 @@ def count_measurements(monkeypatch) -> list:
     return measured
 
 
-def test_the_gap_is_kept_and_measured_again_only_when_the_question_pairs_change(tmp_path, fake_embedder, monkeypatch):
+def test_the_gap_is_kept_and_measured_again_when_the_pairs_or_the_embedder_change(tmp_path, fake_embedder, monkeypatch):
     measured = count_measurements(monkeypatch)
     pairs, path = write_pairs(tmp_path), tmp_path / "data" / "language_gap.npz"
     first = stored_gap(fake_embedder, path, pairs)
@@ -139,20 +139,27 @@ def test_the_gap_is_kept_and_measured_again_only_when_the_question_pairs_change(
     changed = stored_gap(fake_embedder, path, pairs)
     assert len(measured) == 2 and not np.array_equal(changed, first)
     assert np.array_equal(changed, measure_gap(fake_embedder, pairs))
+    monkeypatch.setattr(type(fake_embedder), "identity", property(lambda self: "another-model/64"))
+    stored_gap(fake_embedder, path, pairs)
+    assert len(measured) == 3
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no half-written files left behind
 
 
 def test_a_damaged_or_unwritable_gap_file_costs_a_measurement_not_the_start(tmp_path, fake_embedder, monkeypatch):
     measured = count_measurements(monkeypatch)
     pairs, path = write_pairs(tmp_path), tmp_path / "language_gap.npz"
     expected = measure_gap(fake_embedder, pairs)
-    for damaged in (b"PK\x03\x04 cut off", b"not numpy at all"):
+    plain_array = tmp_path / "plain.npy"
+    np.save(plain_array, expected)
+    for damaged in (b"PK\x03\x04 cut off", b"not numpy at all", plain_array.read_bytes()):
         path.write_bytes(damaged)
         assert np.array_equal(stored_gap(fake_embedder, path, pairs), expected)
-        assert np.array_equal(np.load(path)["gap"], expected)  # replaced by a good one
+        with np.load(path) as replaced:  # a good file took its place
+            assert np.array_equal(replaced["gap"], expected)
     blocked = tmp_path / "a-file" / "language_gap.npz"
     blocked.parent.write_text("not a directory")
     assert np.array_equal(stored_gap(fake_embedder, blocked, pairs), expected)
-    assert len(measured) == 3
+    assert len(measured) == 4
 
 
 def test_the_boost_is_left_out_where_the_shift_already_evens_out_the_language(tmp_path, fake_embedder):
