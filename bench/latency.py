@@ -56,7 +56,7 @@ def query_latency(ctx: Context) -> dict:
         service = Klimawissen(ctx.settings.replace(data_dir=data_dir, answer_backend="extractive"), embedder=ctx.embedder)
         counts = {"chroma": service.store.count(), "keyword": service.keyword.count()}
         ctx.progress(f"  {size} chunks (chroma {counts['chroma']}, keyword {counts['keyword']}): {len(questions)} questions × {config.reps}")
-        with timed() as gap:  # `serve` measures the language gap at start (warm_up), before any question
+        with timed() as gap:  # `serve` reads or measures the language gap at start (warm_up), before any question
             _ = service.language_shift
         with timed() as first:  # the first question also loads the HNSW index from disk
             service.ask(questions[0])
