@@ -92,3 +92,14 @@ def calibrate_threshold(relevance: list[float], answerable: list[bool], max_fals
         if abstention_scores(relevance, answerable, threshold)["false_abstention_rate"] <= max_false_abstention:
             best = threshold
     return best
+
+
+def auroc(relevance: list[float], answerable: list[bool]) -> float | None:
+    """How well the relevance signal orders answerable above unanswerable questions: the chance that a
+    random answerable question scores higher than a random unanswerable one (ties count half)."""
+    positives = [r for r, a in zip(relevance, answerable) if a]
+    negatives = [r for r, a in zip(relevance, answerable) if not a]
+    if not positives or not negatives:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return round(wins / (len(positives) * len(negatives)), 4)

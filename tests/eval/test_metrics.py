@@ -4,7 +4,7 @@ import pytest
 
 from eval.golden import Expected, GoldenQuestion
 from eval.metrics import (
-    Hit, abstention_scores, calibrate_threshold, doc_ranking, page_ranking, percentile, ranking_scores, relevant_items,
+    Hit, abstention_scores, auroc, calibrate_threshold, doc_ranking, page_ranking, percentile, ranking_scores, relevant_items,
 )
 
 
@@ -40,6 +40,13 @@ def test_abstention_and_calibration():
     assert scores["abstention_precision"] == 1.0 and scores["abstention_recall"] == 1.0
     assert scores["false_abstention_rate"] == 0.0
     assert 0.5 < calibrate_threshold(relevance, answerable, max_false_abstention=0.0) <= 0.7 + 1e-5
+
+
+def test_auroc_counts_pairs_ordered_right_and_ties_as_half():
+    # answerable 0.9, 0.5; unanswerable 0.5, 0.1: pairs (0.9>0.5, 0.9>0.1, 0.5=0.5, 0.5>0.1) = 3.5 of 4
+    assert auroc([0.9, 0.5, 0.5, 0.1], [True, True, False, False]) == 0.875
+    assert auroc([0.1, 0.9], [True, False]) == 0.0
+    assert auroc([0.3, 0.4], [True, True]) is None  # no unanswerable question: nothing to separate
 
 
 def test_percentile():
