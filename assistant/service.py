@@ -190,7 +190,8 @@ class Klimawissen:
         if self._embedder is not None:
             return self._embedder
         s = self.settings
-        return make_embedder(s.embedder, s.embedder_model_path, s.embed_batch_size, s.embed_threads)
+        return make_embedder(s.embedder, s.embedder_model_path, s.embed_batch_size, s.embed_threads, s.models_path,
+                             s.embed_dimensions, s.embed_precision)
 
     @cached_property
     def registry(self) -> Registry:
@@ -213,7 +214,7 @@ class Klimawissen:
         chunker = Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
         return IngestPipeline(
             self.registry, self.store, self.keyword, self.embedder, chunker, self.fact_store,
-            self.settings.reader_limits, fact_helper=self.fact_helper,
+            self.settings.reader_limits, fact_helper=self.fact_helper, embed_sentences=self.settings.embed_sentences,
         )
 
     @cached_property
@@ -226,7 +227,7 @@ class Klimawissen:
         if isinstance(self.answerer, GenerativeAnswerer):
             return FactHelper(self.answerer.llm)  # the very model object the answers use
         # Same key (folder, threads, context) as the answerer's, so one loaded copy per process.
-        return FactHelper(LocalChatModel(self.settings.data_dir / "models", threads=self.settings.llm_threads))
+        return FactHelper(LocalChatModel(self.settings.models_path, threads=self.settings.llm_threads))
 
     @cached_property
     def fact_store(self) -> FactStore:
@@ -283,7 +284,7 @@ class Klimawissen:
             return GenerativeAnswerer(openai_compatible_llm(s), "openai", extractive, s.max_context_chars,
                                       sources_check_margins=margins)
         if s.answer_backend == "local":
-            model = LocalChatModel(s.data_dir / "models", threads=s.llm_threads)
+            model = LocalChatModel(s.models_path, threads=s.llm_threads)
             try:
                 model.load()
             except LocalModelUnavailable as error:
@@ -328,12 +329,17 @@ class Klimawissen:
                 self.__dict__.pop(part, None)
             self.opened_generation = generation
 
+    @cached_property
+    def warmed_up(self) -> threading.Event:
+        return threading.Event()
+
     def warm_up(self) -> None:
         """Open the index, load the embedder and (with the language shift on) measure its language gap
         now, so the first question does not pay for them."""
         self.store.count()
         self.embedder.get_query_embedding("Aufwärmen")
         _ = self.language_shift
+        self.warmed_up.set()
 
     def retrieve(
         self, question: str, history: list[str] | None = None, filters: dict[str, Any] | None = None

@@ -1,4 +1,4 @@
-"""What every section shares: the run's sizes (full or --quick), one warmed-up e5 embedder, the golden
+"""What every section shares: the run's sizes (full or --quick), one warmed-up embedder, the golden
 questions, and an index of the sample corpus that the start-up, memory and model sections serve from."""
 
 from __future__ import annotations
@@ -69,14 +69,18 @@ def make_config(quick: bool = False, workdir: Path = DEFAULT_WORKDIR, corpus: li
 
 
 def subprocess_env(data_dir: Path | None = None, **settings: str) -> dict[str, str]:
-    """Environment for a `klimawissen` child: offline, default settings (no developer config), our data dir."""
+    """Environment for a `klimawissen` child: offline, default settings (no developer config), our data dir,
+    and the EmbeddingGemma folder `make install` put in the repository's models folder (a child's data
+    dir holds only the bench's local model)."""
     from assistant.offline import OFFLINE_ENVIRONMENT
+    from indexing.embeddinggemma import installed_model
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("KLIMAWISSEN_") and k != "OMP_NUM_THREADS"}
     env.update(OFFLINE_ENVIRONMENT)
     env["KLIMAWISSEN_CONFIG"] = str(REPO / ".bench-no-config.toml")  # a file that does not exist: defaults only
     if data_dir is not None:
         env["KLIMAWISSEN_DATA_DIR"] = str(data_dir)
+    env["KLIMAWISSEN_EMBEDDER_MODEL_PATH"] = str(installed_model(REPO / "data" / "models"))
     env.update({f"KLIMAWISSEN_{name.upper()}": str(value) for name, value in settings.items()})
     return env
 
@@ -119,9 +123,10 @@ class Context:
 
     @cached_property
     def embedder(self) -> LocalEmbedding:
-        """The configured e5 embedder, loaded before any timing starts."""
+        """The configured embedder, loaded before any timing starts."""
         s = self.settings
-        embedder = make_embedder(s.embedder, s.embedder_model_path, s.embed_batch_size, s.embed_threads)
+        embedder = make_embedder(s.embedder, s.embedder_model_path, s.embed_batch_size, s.embed_threads, s.models_path,
+                                 s.embed_dimensions, s.embed_precision)
         embedder.get_query_embedding("Aufwärmen")
         return embedder
 

@@ -2,13 +2,13 @@
 
 Synthetic documents are made of real sentences (the sample corpus and the German/English XQuAD
 paragraphs) recombined into case studies of invented companies with varied numbers, so the keyword
-index sees realistic vocabulary. Embedding 100k chunks with e5 would take 6+ hours on 2 cores, so a pool
+index sees realistic vocabulary. Embedding 100k chunks would take hours on 2 cores, so a pool
 of a few thousand chunk texts is embedded once (cached in the workdir); the stores are filled with
 variants of those chunks (other company names and numbers in the text, the pool vector plus a little
 deterministic noise) written directly through ChunkStore.add and KeywordIndex.add, so both the dense and
-the keyword index really hold every chunk. Each pool chunk's sentences are embedded too, as ingestion
-embeds them; a variant carries its pool chunk's sentence vectors, so every search reads them as it
-does on a store the pipeline wrote.
+the keyword index really hold every chunk. Where the settings embed sentences (e5), each pool chunk's
+sentences are embedded too, as ingestion embeds them; a variant carries its pool chunk's sentence
+vectors, so every search reads them as it does on a store the pipeline wrote.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from indexing.readers import read_file
 from indexing.sentences import split_sentences
 from indexing.sentence_vectors import METADATA_KEY as SENTENCE_VECTORS
 from indexing.sentence_vectors import encode
-from indexing.splitting import Chunker, chunk_id, embedding_text, sentence_texts
+from indexing.splitting import Chunker, chunk_id, embedding_input, input_key, sentence_inputs
 from indexing.store import ChunkStore, connect
 from indexing.vocabulary import MEASURE_TYPES
 
@@ -83,7 +83,7 @@ def chunk_corpus(files: list[Path], chunker: Chunker) -> list[TextNode]:
     nodes = []
     for path in files:
         for node in chunker.split(read_file(path)):
-            node.metadata["embedding_key"] = hashlib.sha256(embedding_text(node).encode()).hexdigest()[:24]
+            node.metadata["embedding_key"] = input_key(embedding_input(node))
             nodes.append(node)
     return nodes
 
@@ -215,7 +215,7 @@ def write_synthetic_documents(folder: Path, count: int) -> list[Path]:
 
 @dataclass
 class Pool:
-    """Real chunks of the run's corpus and synthetic chunks, each with its real e5 vector."""
+    """Real chunks of the run's corpus and synthetic chunks, each with its really embedded vector."""
 
     real: list[TextNode]
     real_vectors: np.ndarray
@@ -241,26 +241,29 @@ def build_pool(ctx: Context) -> Pool:
         synthetic += chunk_corpus(paths, chunker)
     synthetic = synthetic[:wanted]
     nodes = real + synthetic
-    texts = [embedding_text(n) for n in nodes]
+    inputs = [embedding_input(n) for n in nodes]
     digest = hashlib.sha256(ctx.embedder.identity.encode())
-    for text in texts:
-        digest.update(text.encode() + b"\0")
+    for key in map(input_key, inputs):
+        digest.update(key.encode() + b"\0")
     fingerprint = digest.hexdigest()[:16]
-    sentences = [sentence_texts(n) for n in nodes]
-    flat = [text for chunk in sentences for text in chunk]
-    vectors, seconds = _embedded(ctx, texts, ctx.config.workdir / "pool" / f"vectors-{fingerprint}.npy", "chunk texts")
-    flat_vectors, sentence_seconds = _embedded(
-        ctx, flat, ctx.config.workdir / "pool" / f"sentences-{fingerprint}.npy", "sentence texts")
-    encoded, start = [], 0
-    for chunk in sentences:
-        encoded.append(encode(flat_vectors[start:start + len(chunk)]))
-        start += len(chunk)
+    vectors, seconds = _embedded(ctx, inputs, ctx.config.workdir / "pool" / f"vectors-{fingerprint}.npy", "chunk texts")
+    encoded, sentence_seconds = [""] * len(nodes), 0.0
+    if ctx.settings.embed_sentences:
+        sentences = [sentence_inputs(n) for n in nodes]
+        flat = [item for chunk in sentences for item in chunk]
+        flat_vectors, sentence_seconds = _embedded(
+            ctx, flat, ctx.config.workdir / "pool" / f"sentences-{fingerprint}.npy", "sentence texts")
+        encoded, start = [], 0
+        for chunk in sentences:
+            encoded.append(encode(flat_vectors[start:start + len(chunk)]))
+            start += len(chunk)
     return Pool(real, vectors[: len(real)], synthetic, vectors[len(real):], fingerprint, seconds + sentence_seconds,
                 encoded)
 
 
-def _embedded(ctx: Context, texts: list[str], cache: Path, what: str) -> tuple[np.ndarray, float]:
-    """The texts' e5 vectors, from the cache file or embedded once into it; and the seconds that took."""
+def _embedded(ctx: Context, texts: list[tuple[str, str]], cache: Path, what: str) -> tuple[np.ndarray, float]:
+    """The (context, text) inputs' vectors, from the cache file or embedded once into it; and the seconds
+    that took."""
     if cache.is_file():
         ctx.progress(f"  pool of {len(texts)} {what}: vectors from {cache}")
         return np.load(cache), 0.0
@@ -268,7 +271,7 @@ def _embedded(ctx: Context, texts: list[str], cache: Path, what: str) -> tuple[n
     started = time.perf_counter()
     parts = []
     for start in range(0, len(texts), 256):
-        parts.append(np.asarray(ctx.embedder.get_text_embedding_batch(texts[start:start + 256]), dtype=np.float32))
+        parts.append(np.asarray(ctx.embedder.embed_documents(texts[start:start + 256]), dtype=np.float32))
         ctx.progress(f"    {min(start + 256, len(texts))}/{len(texts)}")
     vectors = np.concatenate(parts)
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -292,12 +295,14 @@ def _variant(node: TextNode, variant: int, position: int) -> TextNode:
 
 
 def _with_sentences(node: TextNode, sentence_vectors: str) -> TextNode:
+    if not sentence_vectors:
+        return node
     return TextNode(id_=node.id_, text=node.text, metadata={**node.metadata, SENTENCE_VECTORS: sentence_vectors})
 
 
 def store_chunks(pool: Pool, size: int) -> Iterator[tuple[list[TextNode], np.ndarray]]:
     """`size` chunks in batches: the real ones first, then variants of the synthetic pool, each with its
-    pool chunk's sentence vectors in its metadata."""
+    pool chunk's sentence vectors (if any) in its metadata."""
     n_real = min(size, len(pool.real))
     for start in range(0, n_real, WRITE_BATCH):
         end = min(n_real, start + WRITE_BATCH)

@@ -18,9 +18,9 @@ from bench.corpora import chunk_corpus, corpus_stats, count_tokens
 from bench.stats import median, overhead_percent, ratio, timed
 from indexing.embedding import LocalEmbedding
 from indexing.readers import read_file
-from indexing.splitting import Chunker, embedding_text, sentence_texts
+from indexing.splitting import Chunker, embedding_input, sentence_inputs
 
-OURS, RAW, LLAMA = "klimawissen pipeline", "raw e5 embedder", "llama-index IngestionPipeline"
+OURS, RAW, LLAMA = "klimawissen pipeline", "raw embedder", "llama-index IngestionPipeline"
 
 
 class CountingEmbedding(LocalEmbedding):
@@ -98,9 +98,10 @@ def ingestion(ctx: Context) -> dict:
     files = ctx.files
     stats = corpus_stats(files)
     nodes = chunk_corpus(files, Chunker(s.chunk_size, s.chunk_overlap))
-    texts = [embedding_text(node) for node in nodes]
-    sentences = [text for node in nodes for text in sentence_texts(node)]  # ingestion embeds these too
-    tokens = count_tokens(texts)
+    inputs = [embedding_input(node) for node in nodes]
+    # Where the settings embed sentences (e5's tuning), ingestion embeds each of them too.
+    sentences = [item for node in nodes for item in sentence_inputs(node)] if s.embed_sentences else []
+    tokens = count_tokens([text for _, text in inputs])
     embedder = ctx.embedder
     scratch = Path(tempfile.mkdtemp(prefix="ingest-", dir=ctx.config.workdir))
     try:
@@ -113,9 +114,10 @@ def ingestion(ctx: Context) -> dict:
         for rep in range(ctx.config.reps):
             ctx.progress(f"  repetition {rep + 1}/{ctx.config.reps}")
             with timed() as t:
-                embedder.get_text_embedding_batch(texts)
+                embedder.embed_documents(inputs)
             with timed() as t_sentences:
-                embedder.get_text_embedding_batch(sentences)
+                if sentences:
+                    embedder.embed_documents(sentences)
             seconds[RAW].append(t.seconds + t_sentences.seconds)
             sentence_seconds.append(t_sentences.seconds)
             service = Klimawissen(s.replace(data_dir=scratch / f"ours-{rep}"), embedder=embedder)
@@ -138,14 +140,16 @@ def ingestion(ctx: Context) -> dict:
     pages = stats["pages"]
     systems = {
         OURS: _throughput(seconds[OURS], pages, ours_chunks, tokens),
-        RAW: _throughput(seconds[RAW], pages, len(texts), tokens),
+        RAW: _throughput(seconds[RAW], pages, len(inputs), tokens),
         LLAMA: _throughput(seconds[LLAMA], pages, llama_chunks, llama_tokens),
     }
     raw = median(seconds[RAW])
     per_rep = [overhead_percent(o, r) for o, r in zip(seconds[OURS], seconds[RAW])]
     return {
-        "corpus": {**stats, "chunks": len(texts), "tokens": tokens, "sentences": len(sentences),
-                   "sentence_tokens": count_tokens(sentences), "paths": [str(p) for p in ctx.config.corpus]},
+        "corpus": {**stats, "chunks": len(inputs), "tokens": tokens, "sentences": len(sentences),
+                   "sentence_tokens": count_tokens([text for _, text in sentences]),
+                   "paths": [str(p) for p in ctx.config.corpus]},
+        "embedder": embedder.identity,
         "raw_sentence_seconds_median": round(median(sentence_seconds), 3),
         "repetitions": ctx.config.reps,
         "systems": systems,
@@ -155,11 +159,11 @@ def ingestion(ctx: Context) -> dict:
         "llama_index_vs_raw_percent": overhead_percent(median(seconds[LLAMA]), raw),
         "ours_vs_llama_index_ratio": ratio(median(seconds[OURS]), median(seconds[LLAMA])),
         "notes": [
-            "All three use the same loaded e5 embedder (model load excluded); ours and llama-index include "
-            "reading the files and writing a fresh store; the raw embedder only embeds the texts our pipeline "
-            "embeds: each chunk (embedding_text of our Chunker's nodes) and each of its sentences with the "
-            "chunk's title and heading (sentence_texts, for the best-sentence list). llama-index embeds its "
-            "chunks only, so it does less work than ours; pages/s, chunks/s and tokens/s count the chunks.",
+            "All three use the same loaded embedder (model load excluded); ours and llama-index include "
+            "reading the files and writing a fresh store; the raw embedder only embeds what our pipeline "
+            "embeds: each chunk with its title and heading (embedding_input of our Chunker's nodes) and, where "
+            "the settings embed sentences (e5), each of its sentences with the same context (sentence_inputs). "
+            "llama-index embeds its chunks only; pages/s, chunks/s and tokens/s count the chunks.",
             "llama-index-vector-stores-chroma is not installed: the IngestionPipeline writes to a plain "
             "chromadb collection through a minimal stand-in vector store (bench/llama_chroma.py) making the "
             "same upsert call. It splits with SentenceSplitter(chunk_size, chunk_overlap) and reads with our "

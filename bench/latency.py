@@ -48,7 +48,7 @@ def query_latency(ctx: Context) -> dict:
         "passes": config.reps,
         "top_k": top_k,
         "pool": {"real_chunks": len(pool.real), "synthetic_chunks": len(pool.synthetic),
-                 "embed_seconds": round(pool.embed_seconds, 1), "noise_sd": NOISE},
+                 "embed_seconds": round(pool.embed_seconds, 1), "noise_sd": NOISE, "embedder": ctx.embedder.identity},
         "sizes": {},
     }
     for size in config.sizes:
@@ -97,23 +97,24 @@ def query_latency(ctx: Context) -> dict:
             for name, stats in entry["latency_ms"].items() if name in results["sizes"][smallest]["latency_ms"]
         }
     results["notes"] = [
-        f"Stores: the run's real corpus chunks with their e5 vectors, filled up with variants of a pool of "
+        f"Stores: the run's real corpus chunks with their {ctx.embedder.identity} vectors, filled up with variants of a pool of "
         f"{len(pool.real) + len(pool.synthetic)} really embedded chunk texts (synthetic case studies made of "
         "real sentences from corpus/documents and XQuAD de/en): other invented company names and numbers in "
         f"the text, the pool vector plus Gaussian noise (sd {NOISE} per dimension, renormalised). Written "
         "directly with ChunkStore.add (one Chroma collection per language) and KeywordIndex.add, so Chroma and "
         "the FTS5 index both hold every chunk, and once more into one plain collection for llama-index; "
-        "each of our chunks carries its pool chunk's sentence vectors (the pool's sentences really embedded, "
-        "as ingestion embeds them), which every search reads for the best-sentence list; "
+        "where the settings embed sentences (e5), each of our chunks carries its pool chunk's sentence vectors "
+        "(the pool's sentences really embedded, as ingestion embeds them), which every search reads for the "
+        "best-sentence list; "
         "the document registry is not filled (retrieval does not read it).",
         "Ours: service.ask with answer_backend extractive (query embedding, dense search per language, BM25, "
         "fusion, extractive answer); every question's time is measured once per pass.",
         f"llama-index: VectorStoreIndex(...).as_retriever(similarity_top_k={top_k}).retrieve, dense only, with "
-        "the same e5 embedder; on Chroma (one collection of all chunks, as llama-index writes them) through "
+        "the same embedder; on Chroma (one collection of all chunks, as llama-index writes them) through "
         "bench/llama_chroma.py (llama-index-vector-stores-chroma is not "
         f"installed); the in-memory SimpleVectorStore variant only up to {config.simple_max} chunks.",
         "first_question_ms: the first question on a freshly opened store (Chroma loads the HNSW index), after "
-        "the language gap is ready (language_gap_ms: e5 embeds the 40 question pairs, or, since 2026-12-01, "
+        "the language gap is ready (language_gap_ms: the embedder embeds the 40 question pairs, or, since 2026-12-01, "
         "the service reads the gap an earlier run kept in the store's data directory; `serve` does this at "
         "start).",
     ]

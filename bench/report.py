@@ -99,7 +99,7 @@ def _query(r: dict) -> list[str]:
     lines = [
         f"{r['questions']} golden questions ({r['languages']['de']} German, {r['languages']['en']} English), "
         f"{r['passes']} passes each, top_k {r['top_k']}. Pool: {r['pool']['real_chunks']} real + "
-        f"{r['pool']['synthetic_chunks']} synthetic chunks embedded with e5.", "",
+        f"{r['pool']['synthetic_chunks']} synthetic chunks embedded with {r['pool'].get('embedder', 'the embedder')}.", "",
     ]
     rows = []
     for size, entry in r["sizes"].items():
@@ -175,10 +175,12 @@ def _memory(r: dict) -> list[str]:
 
 
 def _threads(r: dict) -> list[str]:
-    e5 = r["e5"]
-    lines = [f"e5 on {e5['texts']} chunk texts ({e5['tokens']} tokens):", ""]
-    lines += _table(["embed_threads", "passages/s", "tokens/s", "seconds (median)"],
-                    [[t, v["passages_per_s"], v["tokens_per_s"], v["seconds_median"]] for t, v in e5["threads"].items()])
+    embedder = r["embedder"]
+    lines = [f"{embedder['embedder']} on {embedder['texts']} chunk inputs ({embedder['tokens']} tokens):", ""]
+    lines += _table(["load", "OMP_WAIT_POLICY", "embed_threads", "passages/s", "tokens/s", "query ms (median)",
+                     "query ms (max)"],
+                    [[v["load"], v["wait_policy"], v["threads"], v["passages_per_s"], v["tokens_per_s"],
+                      v["query_ms_median"], v["query_ms_max"]] for v in embedder["rows"]])
     llama = r["llama_cpp"]
     if "skipped" in llama:
         lines += [f"llama.cpp: {llama['skipped']}", ""]

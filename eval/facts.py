@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.llm == "local":
             from assistant.answering.local_model import LocalChatModel
 
-            llm = LocalChatModel(args.models_dir or settings.data_dir / "models", threads=settings.llm_threads)
+            llm = LocalChatModel(args.models_dir or settings.models_path, threads=settings.llm_threads)
             started = time.perf_counter()
             llm.load()
             print(f"local model loaded in {time.perf_counter() - started:.1f} s")

@@ -25,8 +25,8 @@ def _hit(metadata: dict) -> Hit:
 class Ours:
     """Our retriever as configured; with `name` and changes, an ablation of one of its choices."""
 
-    def __init__(self, service: Klimawissen, name: str = "klimawissen (hybrid)", use_history: bool = True,
-                 **retriever_changes):
+    def __init__(self, service: Klimawissen, name: str = "", use_history: bool = True, **retriever_changes):
+        name = name or f"klimawissen (hybrid, {service.settings.embedder})"
         self.name = name
         self.use_history = use_history
         self.threshold = service.settings.min_relevance
@@ -41,10 +41,14 @@ def _result(retrieval: Retrieval) -> tuple[list[Hit], float]:
 
 
 def ablations(service: Klimawissen) -> list[Ours]:
-    """Each of our retrieval choices switched off once, measured in the same run."""
+    """Each of our retrieval choices switched off once, measured in the same run (the best-sentence list
+    only where the settings use it: an index without sentence vectors has nothing to switch off)."""
+    sentences = [Ours(service, "ablation: no best-sentence list", sentence_weight=0.0)] if (
+        service.settings.embed_sentences and service.settings.sentence_weight) else []
     return [
         Ours(service, "ablation: RRF instead of weighted fusion", fusion="rrf", keyword_weight=1.0),
-        Ours(service, "ablation: no best-sentence list", sentence_weight=0.0),
+        Ours(service, "ablation: no keyword search", keyword_weight=0.0, cross_lingual_keyword_weight=0.0),
+        *sentences,
         Ours(service, "ablation: no cross-lingual boost", cross_lingual_boost=0.0),
         Ours(service, "ablation: no language shift", cross_lingual_shift=0.0),
         Ours(service, "ablation: neither boost nor shift", cross_lingual_boost=0.0, cross_lingual_shift=0.0),
@@ -96,9 +100,8 @@ class Bm25Baseline:
 class DenseBaseline:
     """Dense only, as plain llama-index does it: VectorStoreIndex retrieval with the same embedder and vectors."""
 
-    name = "dense only (llama-index VectorStoreIndex)"
-
     def __init__(self, service: Klimawissen):
+        self.name = f"dense only (llama-index VectorStoreIndex, {service.settings.embedder})"
         from llama_index.core import VectorStoreIndex
         from llama_index.core.schema import TextNode
 

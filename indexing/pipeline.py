@@ -14,7 +14,6 @@ write; indexing/consistency.py finds and repairs both, and the next ingest of th
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import secrets
@@ -34,7 +33,7 @@ from indexing.readers.base import content_hash
 from indexing.registry import READY, Registry
 from indexing.sentence_vectors import METADATA_KEY as SENTENCE_VECTORS
 from indexing.sentence_vectors import encode
-from indexing.splitting import Chunker, embedding_text, sentence_texts
+from indexing.splitting import Chunker, embedding_input, input_key, sentence_inputs
 from indexing.store import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -101,6 +100,7 @@ class IngestPipeline:
     def __init__(
         self, registry: Registry, store: ChunkStore, keyword: KeywordIndex, embedder: LocalEmbedding, chunker: Chunker,
         facts: FactStore | None = None, limits: ReaderLimits = ReaderLimits(), fact_helper=None,
+        embed_sentences: bool = True,
     ):
         self.registry = registry
         self.facts = facts
@@ -114,6 +114,11 @@ class IngestPipeline:
         self.fingerprint = f"v{PIPELINE_VERSION}/size{chunker.chunk_size}/overlap{chunker.chunk_overlap}"
         if fact_helper is not None:  # switching the model helper on (or off) reads the case studies again
             self.fingerprint += "/facts-llm"
+        # Each chunk's sentences embedded one by one, for retrieval's best-sentence list and the
+        # extractive answer; switching it on embeds the documents again.
+        self.embed_sentences = embed_sentences
+        if not embed_sentences:
+            self.fingerprint += "/no-sentences"
 
     def ingest(self, paths: Iterable[Path], progress: ProgressCallback | None = None) -> list[FileResult]:
         files = collect_files(paths)
@@ -183,30 +188,33 @@ class IngestPipeline:
 
     def _embed(self, doc_id: str, nodes: list, progress: FileProgress | None = None) -> list[list[float]]:
         """Vectors for the nodes and, into their metadata, for each of their sentences, reusing those the
-        document already has for identical text; embedded in the embedder's batches, reporting after each."""
-        texts = [embedding_text(node) for node in nodes]
-        keys = [hashlib.sha256(text.encode()).hexdigest()[:24] for text in texts]
+        document already has for identical text; embedded in the embedder's batches, shortest texts
+        first (a batch of like lengths pads little), reporting after each."""
+        inputs = [embedding_input(node) for node in nodes]
+        keys = [input_key(item) for item in inputs]
         for node, key in zip(nodes, keys):
             node.metadata["embedding_key"] = key
         known, known_sentences = self.store.vectors_by_key(doc_id)
         todo = [i for i, key in enumerate(keys) if key not in known]
-        sentences_todo = [i for i, key in enumerate(keys) if key not in known_sentences]
-        sentences = {i: sentence_texts(nodes[i]) for i in sentences_todo}
-        jobs = [(i, None, texts[i]) for i in todo] + [
-            (i, n, text) for i in sentences_todo for n, text in enumerate(sentences[i])
+        sentences = {i: sentence_inputs(nodes[i]) for i, key in enumerate(keys)
+                     if key not in known_sentences and self.embed_sentences}
+        jobs = [(i, None, inputs[i]) for i in todo] + [
+            (i, n, item) for i, items in sentences.items() for n, item in enumerate(items)
         ]
+        jobs.sort(key=lambda job: len(job[2][0]) + len(job[2][1]))
         vectors: dict[tuple, list[float]] = {}
         batch = max(1, self.embedder.embed_batch_size)
         for start in range(0, len(jobs), batch):
             part = jobs[start:start + batch]
-            embedded = self.embedder.get_text_embedding_batch([text for _, _, text in part])
+            embedded = self.embedder.embed_documents([item for _, _, item in part])
             vectors.update(((i, n), vector) for (i, n, _), vector in zip(part, embedded))
             if progress and len(vectors) < len(jobs):  # the file's end is reported by the caller
                 progress(len(vectors) / len(jobs))
         for i, key in enumerate(keys):
-            nodes[i].metadata[SENTENCE_VECTORS] = (
-                encode([vectors[(i, n)] for n in range(len(sentences[i]))]) if i in sentences else known_sentences[key]
-            )
+            if i in sentences:
+                nodes[i].metadata[SENTENCE_VECTORS] = encode([vectors[(i, n)] for n in range(len(sentences[i]))])
+            elif self.embed_sentences:
+                nodes[i].metadata[SENTENCE_VECTORS] = known_sentences[key]
         return [vectors[(i, None)] if (i, None) in vectors else known[keys[i]] for i in range(len(nodes))]
 
     def prune_missing(self, folder: Path) -> list[str]:

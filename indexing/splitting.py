@@ -5,6 +5,7 @@ Chunks never cross a text unit, so every chunk has exactly one page and one sect
 
 from __future__ import annotations
 
+import hashlib
 from functools import cached_property
 
 from llama_index.core.node_parser import SentenceSplitter
@@ -48,18 +49,25 @@ def chunk_id(doc_id: str, index: int) -> str:
     return f"{doc_id}::{index:05d}"
 
 
-def embedding_text(node: TextNode) -> str:
-    """What the embedder sees: title and section give a short chunk the context a reader would have."""
-    return _with_context(node.metadata, node.text)
+def embedding_input(node: TextNode) -> tuple[str, str]:
+    """What the embedder sees of a chunk, as (context, text): title and section give a short chunk the
+    context a reader would have (LocalEmbedding.embed_documents)."""
+    return _context(node.metadata), node.text
 
 
-def sentence_texts(node: TextNode) -> list[str]:
+def sentence_inputs(node: TextNode) -> list[tuple[str, str]]:
     """What the embedder sees of each of a chunk's sentences: the same context, then the one sentence."""
-    return [_with_context(node.metadata, sentence) for sentence in split_sentences(node.text)] or [embedding_text(node)]
+    context = _context(node.metadata)
+    return [(context, sentence) for sentence in split_sentences(node.text)] or [embedding_input(node)]
 
 
-def _with_context(meta: dict, text: str) -> str:
+def input_key(item: tuple[str, str]) -> str:
+    """A short hash of what is embedded, to reuse a vector for the same context and text."""
+    context, text = item
+    return hashlib.sha256((f"{context}\n{text}" if context else text).encode()).hexdigest()[:24]
+
+
+def _context(meta: dict) -> str:
     # A title that is only the file name (see document_metadata) tells the embedder nothing.
     title = meta.get("title") if meta.get("title") != meta.get("doc_id") else ""
-    context = " – ".join(part for part in (title, meta.get("heading")) if part)
-    return f"{context}\n{text}" if context else text
+    return " – ".join(part for part in (title, meta.get("heading")) if part)

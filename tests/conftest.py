@@ -23,7 +23,8 @@ enforce_offline()
 from assistant.config import Settings  # noqa: E402
 from indexing.embedding import LocalEmbedding  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import GEMMA_FOLDER, MODELS_DIR, REPO, child_environment  # noqa: E402
+
 CORPUS_DOCUMENTS = REPO / "corpus" / "documents"
 VENV_BIN = Path(sys.executable).parent
 
@@ -68,15 +69,18 @@ def network_guard(monkeypatch) -> list:
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    """No test sees the developer's own KLIMAWISSEN_* settings or config file."""
+    """No test sees the developer's own KLIMAWISSEN_* settings or config file. The one setting every test
+    process gets: where the installed default embedder is, since each test has a data directory of its own."""
     for name in list(os.environ):
         if name.startswith("KLIMAWISSEN_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("KLIMAWISSEN_EMBEDDER_MODEL_PATH", str(GEMMA_FOLDER))
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", chunk_size=120, chunk_overlap=20)
+    """A data directory of the test's own; the default embedder, where a test uses it, is the installed one."""
+    return Settings(data_dir=tmp_path / "data", chunk_size=120, chunk_overlap=20, embedder_model_path=str(GEMMA_FOLDER))
 
 
 # --- fake embedder --------------------------------------------------------------------------------
@@ -250,12 +254,19 @@ def e5() -> LocalEmbedding:
     return make_embedder("e5")
 
 
+@pytest.fixture(scope="session")
+def gemma() -> LocalEmbedding:
+    """The real default embedder (EmbeddingGemma, installed by `make install`), loaded once per session."""
+    from indexing.embedding import make_embedder
+
+    return make_embedder("gemma", models_dir=MODELS_DIR)
+
+
 # --- the sample corpus, indexed once per session through the real CLI ----------------------------
 
-def klimawissen_command(*args: str, data_dir: Path, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run the installed `klimawissen` console script with its own data directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KLIMAWISSEN_")}
-    env["KLIMAWISSEN_DATA_DIR"] = str(data_dir)
+def klimawissen_command(*args: str, data_dir: Path, timeout: float = 900, **settings: str) -> subprocess.CompletedProcess:
+    """Run the installed `klimawissen` console script with its own data directory (and further settings)."""
+    env = child_environment(data_dir=str(data_dir), **settings)
     return subprocess.run(
         [str(VENV_BIN / "klimawissen"), *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO
     )
@@ -263,7 +274,7 @@ def klimawissen_command(*args: str, data_dir: Path, timeout: float = 900) -> sub
 
 @pytest.fixture(scope="session")
 def indexed_corpus(tmp_path_factory) -> Path:
-    """A data directory holding corpus/documents indexed with the default embedder (e5)."""
+    """A data directory holding corpus/documents indexed with the default embedder (EmbeddingGemma)."""
     data_dir = tmp_path_factory.mktemp("corpus-index")
     result = klimawissen_command("ingest", str(CORPUS_DOCUMENTS), data_dir=data_dir)
     assert result.returncode == 0, result.stdout + result.stderr

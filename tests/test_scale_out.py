@@ -7,7 +7,6 @@ run anywhere is followed by every app.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 from assistant.service import Klimawissen
 from tests.conftest import REPO, TINY_CORPUS, VENV_BIN, free_port, wait_for_http
+from tests.helpers import child_environment
 from ui.auth import SESSION_COOKIE
 
 pytestmark = pytest.mark.chroma_server
@@ -62,10 +62,7 @@ def test_a_reindex_in_one_process_is_followed_by_the_others(chroma_server, setti
 
 def shared_environment(data_dir: Path, chroma_url: str, collection: str) -> dict[str, str]:
     """The settings all replicas share: data directory and Chroma server (each app gets its own port)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KLIMAWISSEN_")}
-    env.update(KLIMAWISSEN_DATA_DIR=str(data_dir), KLIMAWISSEN_CHROMA_URL=chroma_url,
-               KLIMAWISSEN_COLLECTION=collection)
-    return env
+    return child_environment(data_dir=str(data_dir), chroma_url=chroma_url, collection=collection)
 
 
 def klimawissen(env: dict[str, str], *args: str, stdin: str = "") -> None:

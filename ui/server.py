@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from assistant.config import Settings
 from assistant.service import Klimawissen
@@ -27,7 +28,9 @@ def create_server_app(service: Klimawissen):
 
     @api.get("/healthz")
     def health() -> dict:
-        return {"status": "ok", "documents": len(service.documents())}
+        """Answers from the first moment on; `search` says whether the embedding model is loaded yet."""
+        return {"status": "ok", "documents": len(service.documents()),
+                "search": "ready" if service.warmed_up.is_set() else "loading"}
 
     install_login_routes(api, service)
     install_api_routes(api, service)
@@ -60,9 +63,11 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     service = Klimawissen(settings)
-    service.warm_up()
     repair_index(service)
     app = create_server_app(service)
+    # The embedding model loads while the server already listens: health checks answer at once, and a
+    # question asked meanwhile waits for the model instead of failing.
+    threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
     if not service.accounts.has_staff():
         print(NO_STAFF_HINT, flush=True)
     print(f"Klimawissen läuft: http://{settings.host}:{settings.port}/", flush=True)

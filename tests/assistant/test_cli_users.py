@@ -2,7 +2,6 @@
 
 import getpass
 import io
-import os
 import subprocess
 import sys
 
@@ -13,6 +12,7 @@ from assistant.audit import AuditLog
 from assistant.cli import main
 from assistant.sessions import Sessions
 from tests.conftest import REPO, VENV_BIN
+from tests.helpers import child_environment
 
 PASSWORD = "Klimaneutral2035!"
 
@@ -126,8 +126,7 @@ def test_remove_deletes_the_user_and_ends_the_sessions(users, settings):
 
 
 def test_console_script_reads_the_password_from_stdin(tmp_path, settings):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KLIMAWISSEN_")}
-    env["KLIMAWISSEN_DATA_DIR"] = str(settings.data_dir)
+    env = child_environment(data_dir=str(settings.data_dir))
     command = [str(VENV_BIN / "klimawissen"), "users", "add", "anna", "--role", "partner", "--password-stdin"]
 
     result = subprocess.run(command, input=PASSWORD + "\n", capture_output=True, text=True, env=env, cwd=REPO,

@@ -2,14 +2,28 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import ConfigError, Settings, load_settings
+from assistant.config import EMBEDDER_TUNING, ConfigError, Settings, load_settings, tuned_for
 from indexing.readers import ReaderLimits
 
 
 def test_defaults_come_from_code(tmp_path):
     settings = load_settings(environ={"KLIMAWISSEN_CONFIG": str(tmp_path / "absent.toml")})
     assert settings == Settings()
-    assert settings.port == 7860 and settings.embedder == "e5"
+    assert settings.port == 7860 and settings.embedder == "gemma"
+
+
+def test_the_code_defaults_are_the_default_embedders_tuning():
+    assert {name: getattr(Settings(), name) for name in EMBEDDER_TUNING["gemma"]} == EMBEDDER_TUNING["gemma"]
+    assert set(EMBEDDER_TUNING["e5"]) == set(EMBEDDER_TUNING["gemma"])
+
+
+def test_another_embedder_brings_its_tuning_unless_a_value_is_set(tmp_path):
+    config = tmp_path / "klimawissen.toml"
+    config.write_text('embedder = "e5"\nkeyword_weight = 0.9\n')
+    settings = load_settings(config, environ={})
+    assert settings.min_relevance == EMBEDDER_TUNING["e5"]["min_relevance"] != Settings().min_relevance
+    assert settings.keyword_weight == 0.9
+    assert tuned_for(Settings(), "e5").min_relevance == EMBEDDER_TUNING["e5"]["min_relevance"]
 
 
 def test_toml_overrides_defaults_and_environment_overrides_toml(tmp_path):

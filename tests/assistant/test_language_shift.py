@@ -1,6 +1,7 @@
 """Moving an English question towards German before German passages are searched."""
 
 import numpy as np
+import pytest
 
 import assistant.language_shift as language_shift
 from assistant.language_shift import LanguageShift, measure_gap, stored_gap
@@ -43,16 +44,18 @@ def test_only_english_questions_over_german_passages_are_moved(tmp_path, fake_em
     assert LanguageShift(shift.direction, strength=0.0).move(vector, "en", "de") == vector
 
 
-def test_the_shipped_pairs_measure_e5s_language_gap(e5):
+@pytest.mark.parametrize("name", ["gemma", "e5"])
+def test_the_shipped_pairs_measure_each_embedders_language_gap(name, request):
     """On questions outside the pairs file, the move brings an English question nearer its German twin."""
-    shift = LanguageShift(measure_gap(e5))
+    embedder = request.getfixturevalue(name)
+    shift = LanguageShift(measure_gap(embedder))
     twins = [
         ("Which bakery uses the waste heat of its ovens?", "Welche Bäckerei nutzt die Abwärme ihrer Öfen?"),
         ("How many delivery vans were replaced by electric ones?",
          "Wie viele Lieferwagen wurden durch elektrische ersetzt?"),
     ]
     for english, german in twins:
-        question, twin = e5.get_query_embedding(english), e5.get_query_embedding(german)
+        question, twin = embedder.get_query_embedding(english), embedder.get_query_embedding(german)
         assert cosine(shift.move(question, "en", "de"), twin) > cosine(question, twin)
 
 

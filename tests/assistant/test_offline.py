@@ -1,4 +1,4 @@
-"""Nothing reaches out: ingest and ask with the real e5 embedder while only loopback is allowed."""
+"""Nothing reaches out: ingest and ask with the real default embedder while only loopback is allowed."""
 
 import socket
 

@@ -145,7 +145,7 @@ def test_a_passage_whose_one_sentence_answers_outranks_a_closer_blend(settings, 
     (folder / "near-miss.txt").write_text("Abwärme und Kompressor.\n", encoding="utf-8")
     filler = " ".join(f"Satz {n} über Parkplatz, Kantine, Fenster, Bücher und Telefone." for n in range(8))
     (folder / "answer.txt").write_text(f"{filler} Abwärme vom Kompressor heizt die Halle.\n", encoding="utf-8")
-    service = Klimawissen(settings.replace(top_k=2, chunk_size=400, keyword_weight=0.0, sentence_weight=1.5), embedder=fake_embedder)
+    service = Klimawissen(settings.replace(top_k=2, chunk_size=400, keyword_weight=0.0, sentence_weight=1.5, embed_sentences=True), embedder=fake_embedder)
     assert [r.chunks for r in service.ingest([folder])] == [1, 1]
     question = "Abwärme Kompressor Halle heizen"
 
@@ -161,7 +161,7 @@ def test_each_passage_carries_its_sentences_similarities_to_the_question(setting
     (folder / "halle.txt").write_text(
         "Die Kantine bietet mittags zwei Gerichte an. Abwärme vom Kompressor heizt die Halle. "
         "Der Parkplatz hat vierzig Stellplätze.\n", encoding="utf-8")
-    service = Klimawissen(settings.replace(top_k=1), embedder=fake_embedder)
+    service = Klimawissen(settings.replace(top_k=1, embed_sentences=True), embedder=fake_embedder)
     service.ingest([folder])
 
     passage = service.retrieve("Abwärme Kompressor Halle heizen").passages[0]

@@ -1,4 +1,4 @@
-"""Ask end to end with the real e5 embedder: the right page is cited and every [n] points to a source."""
+"""Ask end to end with the real default embedder (EmbeddingGemma): the right page is cited and every [n] points to a source."""
 
 import dataclasses
 import re
@@ -10,12 +10,13 @@ from assistant.config import Settings
 from assistant.retrieval import Retrieval
 from assistant.service import Klimawissen
 from tests.conftest import write_tiny_corpus
+from tests.helpers import GEMMA_FOLDER
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     folder = write_tiny_corpus(tmp_path_factory.mktemp("corpus"))
-    service = Klimawissen(Settings(data_dir=tmp_path_factory.mktemp("data"), chunk_size=120, chunk_overlap=20))
+    service = Klimawissen(Settings(data_dir=tmp_path_factory.mktemp("data"), embedder_model_path=str(GEMMA_FOLDER)))
     assert all(result.ok for result in service.ingest([folder]))
     return service
 

@@ -5,6 +5,7 @@ import json
 from assistant.config import Settings
 from eval.datasets import golden_set
 from eval.run import markdown_report, run
+from tests.helpers import GEMMA_FOLDER
 
 
 def test_harness_measures_all_systems_on_any_corpus_and_question_file(tmp_path, tiny_corpus):
@@ -21,14 +22,16 @@ def test_harness_measures_all_systems_on_any_corpus_and_question_file(tmp_path, 
     ]
     questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
 
-    results = run([golden_set("tiny", tiny_corpus, questions)], tmp_path / "work", Settings(chunk_size=120, chunk_overlap=20),
+    results = run([golden_set("tiny", tiny_corpus, questions)], tmp_path / "work", Settings(embedder_model_path=str(GEMMA_FOLDER)),
                   progress=lambda message: None, answer_backends=("extractive",), answer_sample=(2, 1))
 
     systems = results["sets"]["tiny"]
     assert len(systems) == 9 and sum(name.startswith("ablation") for name in systems) == 6
-    ours = systems["klimawissen (hybrid)"]
+    assert "ablation: no best-sentence list" not in systems  # the default index embeds no sentences
+    ours = systems["klimawissen (hybrid, gemma)"]
     assert ours["answerable"] == 2 and ours["metrics"]["type: numeric"]["page recall@1"] == 1.0
-    assert set(ours["abstention"]) == {"configured (min_relevance)", "calibrated on ga-*, measured on gb-*"}
+    assert set(ours["abstention"]) == {"auroc", "configured (min_relevance)", "calibrated on ga-*, measured on gb-*"}
+    assert 0.0 <= ours["abstention"]["auroc"] <= 1.0
     assert "abstention" not in systems["BM25 only (bm25s)"]
     answers = results["answers"]["tiny"]["extractive"]
     assert answers["questions"] == 3 and answers["citation validity"] == 1.0
@@ -48,8 +51,12 @@ def test_the_cli_measures_several_question_files_over_one_index(tmp_path, tiny_c
              "follow_up_of": None}, ensure_ascii=False), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert main(["eval", "--corpus", str(tiny_corpus), "--questions", "tuned.jsonl", "--questions", "held-out.jsonl",
-                 "--output", "report"]) == 0
+                 "--embedders", "e5", "--output", "report"]) == 0
     results = json.loads((tmp_path / "report" / "evaluation.json").read_text(encoding="utf-8"))
     names = [f"tuned ({tiny_corpus.name}/)", f"held-out ({tiny_corpus.name}/)"]
     assert list(results["sets"]) == names
-    assert all(results["sets"][n]["klimawissen (hybrid)"]["questions"] == 1 for n in names)
+    for name in names:  # each embedder with its own tuning, beside its plain dense peer
+        for embedder in ("gemma", "e5"):
+            assert results["sets"][name][f"klimawissen (hybrid, {embedder})"]["questions"] == 1
+            assert f"dense only (llama-index VectorStoreIndex, {embedder})" in results["sets"][name]
+    assert len(results["indexes"]) == 2  # one index per embedder, shared by both question files

@@ -189,16 +189,16 @@ def test_a_legacy_row_left_indexing_is_repaired(service, tiny_corpus):
 # --- the command ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def e5_service(settings, e5, tiny_corpus, monkeypatch) -> Klimawissen:
+def cli_service(settings, gemma, tiny_corpus, monkeypatch) -> Klimawissen:
     """An index built with the embedder the command line uses, so `klimawissen check` can open it."""
     monkeypatch.setenv("KLIMAWISSEN_DATA_DIR", str(settings.data_dir))
-    service = Klimawissen(settings, embedder=e5)
+    service = Klimawissen(settings, embedder=gemma)
     service.ingest([tiny_corpus])
     return service
 
 
-def test_check_reports_in_german_and_repair_fixes(e5_service, capsys):
-    stray_chunk(e5_service, "geist", "v0")
+def test_check_reports_in_german_and_repair_fixes(cli_service, capsys):
+    stray_chunk(cli_service, "geist", "v0")
 
     assert main(["check"]) == 1
     out = capsys.readouterr().out
@@ -215,7 +215,7 @@ def test_check_reports_in_german_and_repair_fixes(e5_service, capsys):
 
 
 def test_check_refuses_an_index_of_another_embedder(service, settings, capsys, monkeypatch):
-    monkeypatch.setenv("KLIMAWISSEN_DATA_DIR", str(settings.data_dir))  # built by the test embedder, not e5
+    monkeypatch.setenv("KLIMAWISSEN_DATA_DIR", str(settings.data_dir))  # built by the test embedder, not the configured one
 
     assert main(["check"]) == 2
     assert "neu indexieren" in capsys.readouterr().err

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
+from assistant.config import Settings, tuned_for
 from assistant.service import Klimawissen
 from indexing.consistency import INTERRUPTED, ORPHAN_CHUNKS, inspect
 from indexing.pipeline import STOP_AT_VARIABLE
 from indexing.registry import INDEXING, READY
 from tests.conftest import REPO, VENV_BIN, klimawissen_command, write_pdf
+from tests.helpers import child_environment
 from ui.server import repair_index
 
 # collect_files sorts a folder: the PDF first, then the note, then the pact text.
@@ -30,8 +31,7 @@ STAGES = ["begun", "chunks-written", "published"]
 
 def ingest_killed_at(point: str, data_dir: Path, *paths: Path) -> None:
     """Run `klimawissen ingest`; it stops itself at `point` ("stage:n"), and is killed there with SIGKILL."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KLIMAWISSEN_")}
-    env.update({"KLIMAWISSEN_DATA_DIR": str(data_dir), STOP_AT_VARIABLE: point})
+    env = {**child_environment(data_dir=str(data_dir), embedder="e5"), STOP_AT_VARIABLE: point}
     log = data_dir.parent / "killed-ingest.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -50,7 +50,12 @@ def open_service(data_dir: Path, embedder) -> Klimawissen:
     from chromadb.api.shared_system_client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()
-    return Klimawissen(Settings(data_dir=data_dir, min_relevance=0.0), embedder=embedder)
+    return Klimawissen(e5_settings(data_dir).replace(min_relevance=0.0), embedder=embedder)
+
+
+def e5_settings(data_dir: Path) -> Settings:
+    """The light embedder's settings: its children load in a fraction of EmbeddingGemma's time."""
+    return tuned_for(Settings(data_dir=data_dir), "e5")
 
 
 def assert_consistent(service: Klimawissen, expected: list[str]) -> None:
@@ -85,10 +90,10 @@ def test_a_batch_killed_in_its_second_document_is_finished_by_the_next_ingest(st
         assert "druckluft-notiz" not in served_documents(service, "Wie viele Leckagen wurden in der Druckluft gefunden?")
         expected = {(BATCH[1], INTERRUPTED)} | ({(BATCH[1], ORPHAN_CHUNKS)} if stage == "chunks-written" else set())
         assert problems == expected
-        checked = klimawissen_command("check", data_dir=data_dir)
+        checked = klimawissen_command("check", data_dir=data_dir, embedder="e5")
         assert checked.returncode == 1 and "Die Aufnahme wurde unterbrochen" in checked.stdout
 
-    again = klimawissen_command("ingest", str(tiny_corpus), data_dir=data_dir)
+    again = klimawissen_command("ingest", str(tiny_corpus), data_dir=data_dir, embedder="e5")
 
     assert again.returncode == 0, again.stdout + again.stderr
     statuses = {line.split()[1].rsplit("/", 1)[1]: line.split()[0] for line in again.stdout.splitlines()[:3]}
@@ -107,7 +112,7 @@ def test_a_new_version_killed_midway_leaves_the_old_one_served_and_is_repaired_a
     stage, tmp_path, tiny_corpus, e5, capsys
 ):
     data_dir = tmp_path / "data"
-    Klimawissen(Settings(data_dir=data_dir), embedder=e5).ingest([tiny_corpus])
+    Klimawissen(e5_settings(data_dir), embedder=e5).ingest([tiny_corpus])
     pdf = tiny_corpus / "baeckerei-abwaerme.pdf"
     write_pdf(pdf, [NEW_PAGE], title="Großbäckerei: Wärmepumpe")
 

@@ -171,7 +171,7 @@ def test_a_changed_document_embeds_only_its_changed_chunks(service, tmp_path, fa
     second = service.ingest([path])[0]
 
     assert second.status == UPDATED and second.chunks == first.chunks == 6
-    assert fake_embedder.embedded_texts - before == 2  # the changed chunk, and its one sentence
+    assert fake_embedder.embedded_texts - before == 1  # the changed chunk (the default embeds no sentences)
     assert service.store.count(second.doc_id) == 6
 
 
@@ -179,6 +179,9 @@ def test_each_chunk_keeps_one_vector_per_sentence_out_of_sight_of_callers(servic
     path = tmp_path / "bericht.md"
     path.write_text("## Wärme\nDie Halle wird mit Abwärme beheizt. Das spart 40 MWh Gas. Der Umbau dauerte drei Wochen.\n",
                     encoding="utf-8")
+    by_default = service.ingest([path])[0].doc_id
+    assert next(iter(service.store.get(service.store.chunk_ids(by_default)).values())).sentences is None
+    service = Klimawissen(service.settings.replace(embed_sentences=True, sentence_weight=1.5), embedder=service.embedder)
     doc_id = service.ingest([path])[0].doc_id
 
     chunk = next(iter(service.store.get(service.store.chunk_ids(doc_id)).values()))

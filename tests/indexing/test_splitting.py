@@ -1,10 +1,11 @@
+import hashlib
 from pathlib import Path
 
 import tiktoken
 
 from indexing.readers.base import ReadDocument, TextUnit
 from indexing.sentences import split_sentences
-from indexing.splitting import Chunker, embedding_text
+from indexing.splitting import Chunker, embedding_input, input_key, sentence_inputs
 
 LONG_PAGE = " ".join(f"Satz Nummer {i} beschreibt die Wärmerückgewinnung der Anlage ca. 5 % genauer." for i in range(60))
 
@@ -45,4 +46,8 @@ def test_every_chunk_carries_document_metadata_page_and_heading():
         assert chunk.metadata["doc_id"] == "cs-test"
         assert chunk.metadata["sector"] == "crafts" and chunk.metadata["measure_types"] == ["heat-pump"]
         assert chunk.metadata["heading"] in ("Maßnahme", "Ergebnis")
-    assert embedding_text(chunks[-1]) == "Testfall – Ergebnis\nKurze zweite Seite."
+    assert embedding_input(chunks[-1]) == ("Testfall – Ergebnis", "Kurze zweite Seite.")
+    assert sentence_inputs(chunks[-1]) == [("Testfall – Ergebnis", "Kurze zweite Seite.")]
+    # The key of what is embedded is the hash e5 indexes were written with: their vectors stay reusable.
+    assert input_key(embedding_input(chunks[-1])) == hashlib.sha256(
+        "Testfall – Ergebnis\nKurze zweite Seite.".encode()).hexdigest()[:24]

@@ -3,7 +3,6 @@ started as `make run` starts it. The tests also take the screenshots in docs/scr
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import CORPUS_DOCUMENTS, REPO, VENV_BIN, free_port, klimawissen_command, wait_for_http, write_pdf
+from tests.helpers import child_environment
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
 STAFF_PASSWORD = "Team-Passwort-2035"
@@ -18,8 +18,7 @@ STAFF_PASSWORD = "Team-Passwort-2035"
 
 def start_server(data_dir: Path, log_path: Path, index: Path | None = None):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KLIMAWISSEN_")}
-    env.update(KLIMAWISSEN_DATA_DIR=str(data_dir), KLIMAWISSEN_PORT=str(port))
+    env = child_environment(data_dir=str(data_dir), port=str(port))
     command = [str(VENV_BIN / "klimawissen"), "serve"] + (["--index", str(index)] if index else [])
     log = open(log_path, "wb")
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -52,8 +51,7 @@ def staff_url(tmp_path_factory):
     added = subprocess.run(
         [str(VENV_BIN / "klimawissen"), "users", "add", "anna", "--role", "staff", "--password-stdin"],
         input=STAFF_PASSWORD + "\n", text=True, capture_output=True, cwd=REPO,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("KLIMAWISSEN_")},
-             "KLIMAWISSEN_DATA_DIR": str(data_dir)},
+        env=child_environment(data_dir=str(data_dir)),
     )
     assert added.returncode == 0, added.stderr
     process, log, url = start_server(data_dir, tmp_path_factory.mktemp("staff-server") / "serve.log")
