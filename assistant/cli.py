@@ -303,7 +303,7 @@ def _cmd_users_password(args, settings: Settings) -> int:
     return 0
 
 
-def _reindex_for_embedder(settings: Settings, folders: list[Path], error: Exception) -> int:
+def _reindex_for_embedder(settings: Settings, folders: list[Path], error) -> int:
     """An index built by another embedder, opened by `serve --index`: build it again with the configured
     one from the folders and from every other registered document's file (uploads keep their stored
     original), so `make run` after an embedder change needs no manual step. Staff corrections stay."""
@@ -311,8 +311,9 @@ def _reindex_for_embedder(settings: Settings, folders: list[Path], error: Except
     sources = {Path(record.source_path) for record in _service(settings).registry.all()}
     others = sorted(path for path in sources
                     if path.is_file() and not any(path.resolve().is_relative_to(root) for root in roots))
-    print(f"{str(error).split(' Bitte')[0]} Der Index wird jetzt neu aufgebaut "
-          f"({', '.join(map(str, folders))} und {len(others)} weitere Dateien) …", file=sys.stderr)
+    print(f"Der Index wurde mit dem Embedder '{error.stored}' erstellt, konfiguriert ist '{error.configured}'. "
+          f"Er wird jetzt neu aufgebaut ({', '.join(map(str, folders))} und {len(others)} weitere Dateien) …",
+          file=sys.stderr)
     return _ingest_with_progress(settings, [*folders, *others], mode="reindex")
 
 

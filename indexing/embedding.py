@@ -48,7 +48,7 @@ class LocalEmbedding(BaseEmbedding):
     def embed_documents(self, documents: Sequence[tuple[str, str]]) -> list[list[float]]:
         """Vectors of passages, each given as (context, text); the context (title and section, "" for
         none) gives a short passage what a reader of the page would know."""
-        return self.get_text_embedding_batch([f"{context}\n{text}" if context else text for context, text in documents])
+        return self.get_text_embedding_batch([with_context(context, text) for context, text in documents])
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return self._get_text_embeddings([text])[0]
@@ -167,6 +167,11 @@ def bfloat16_supported() -> bool:
     import torch
 
     return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+
+
+def with_context(context: str, text: str) -> str:
+    """A passage with its context in front, as embedders without a document prompt of their own see it."""
+    return f"{context}\n{text}" if context else text
 
 
 EMBEDDERS = ("gemma", "e5", "sentence-transformers")

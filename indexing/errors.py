@@ -19,3 +19,9 @@ class LimitExceededError(IngestError):
 
 class EmbedderMismatchError(RuntimeError):
     """The index was built with another embedder than the one configured."""
+
+    def __init__(self, stored: str, configured: str):
+        super().__init__(
+            f"Der Index wurde mit dem Embedder '{stored}' erstellt, konfiguriert ist '{configured}'. Bitte neu "
+            "indexieren: klimawissen reindex PFAD (oder den früheren Embedder konfigurieren).")
+        self.stored, self.configured = stored, configured

@@ -100,7 +100,7 @@ class IngestPipeline:
     def __init__(
         self, registry: Registry, store: ChunkStore, keyword: KeywordIndex, embedder: LocalEmbedding, chunker: Chunker,
         facts: FactStore | None = None, limits: ReaderLimits = ReaderLimits(), fact_helper=None,
-        embed_sentences: bool = True,
+        embed_sentences: bool = False,
     ):
         self.registry = registry
         self.facts = facts

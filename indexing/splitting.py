@@ -11,6 +11,7 @@ from functools import cached_property
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
 
+from indexing.embedding import with_context
 from indexing.readers import ReadDocument
 from indexing.sentences import split_sentences
 
@@ -63,8 +64,7 @@ def sentence_inputs(node: TextNode) -> list[tuple[str, str]]:
 
 def input_key(item: tuple[str, str]) -> str:
     """A short hash of what is embedded, to reuse a vector for the same context and text."""
-    context, text = item
-    return hashlib.sha256((f"{context}\n{text}" if context else text).encode()).hexdigest()[:24]
+    return hashlib.sha256(with_context(*item).encode()).hexdigest()[:24]
 
 
 def _context(meta: dict) -> str:

@@ -137,11 +137,7 @@ class ChunkStore:
         )
         stored = (collection.metadata or {}).get("embedder")
         if stored != self.embedder_identity:
-            raise EmbedderMismatchError(
-                f"Der Index wurde mit dem Embedder '{stored}' erstellt, konfiguriert ist "
-                f"'{self.embedder_identity}'. Bitte neu indexieren: klimawissen reindex PFAD "
-                "(oder den früheren Embedder konfigurieren)."
-            )
+            raise EmbedderMismatchError(stored, self.embedder_identity)
         return collection
 
     def _move_unpartitioned(self) -> None:
